@@ -1,0 +1,47 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { EnvError, getAuthSecret, parseEnv } from "./env";
+
+describe("parseEnv", () => {
+  it("gives the embedded defaults for an empty environment", () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({ CACHE_MODE: "full", PORT: 3000, CACHE_PREFIX: "blog", ACCOUNTING_HEADERS: "1" });
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.REDIS_URL).toBeUndefined();
+    expect(env.authUrl).toBe("http://localhost:3000");
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "", CACHE_MODE: "" }).CACHE_MODE).toBe("full");
+  });
+
+  it.each([
+    ["CACHE_MODE", "fast"],
+    ["PORT", "http"],
+    ["PORT", "70000"],
+    ["DATABASE_URL", "mysql://x"],
+    ["REDIS_URL", "localhost:6379"],
+    ["BETTER_AUTH_SECRET", "short"],
+    ["ACCOUNTING_HEADERS", "yes"],
+  ])("names %s when its value %j is wrong", (name, value) => {
+    expect(() => parseEnv({ [name]: value })).toThrow(EnvError);
+    expect(() => parseEnv({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  it("generates the auth secret once, keeps it, and never when it is set", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "env-test-"));
+    try {
+      const env = parseEnv({ DATA_DIR: dir });
+      expect(fs.existsSync(path.join(dir, "auth-secret"))).toBe(false);
+      const first = getAuthSecret(env);
+      expect(first.length).toBeGreaterThanOrEqual(32);
+      expect(getAuthSecret(parseEnv({ DATA_DIR: dir }))).toBe(first);
+      const set = "x".repeat(40);
+      expect(getAuthSecret(parseEnv({ DATA_DIR: dir, BETTER_AUTH_SECRET: set }))).toBe(set);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The environment, validated once. Every other module reads configuration from
+ * here, never from `process.env` directly, so a wrong value stops the app at
+ * start with a message that names the variable instead of failing later.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Unset: an embedded PGlite database in `${DATA_DIR}/pglite`, migrated on start. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  /** Unset: an in-memory cache in each process (like Django's LocMemCache). */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
+    .optional(),
+  CACHE_MODE: z.enum(["off", "per-object", "batched", "full"]).default("full"),
+  /** Every cache key starts with this; tests and benchmarks use their own. */
+  CACHE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,40}$/, "letters, digits, '_', '.', '-' (1-40 chars)")
+    .default("blog"),
+  /** Upper bound on one cache round trip before it counts as a miss (fail-open). */
+  CACHE_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(200),
+  BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  BETTER_AUTH_URL: z.string().url("must be a URL such as http://localhost:3000").optional(),
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  /** `0` removes the X-DB-Queries / X-Cache-Round-Trips / Server-Timing headers. */
+  ACCOUNTING_HEADERS: z.enum(["0", "1"]).default("1"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Where the embedded database and the generated auth secret live. */
+  DATA_DIR: z.string().min(1).default(".data"),
+});
+
+export type Env = z.infer<typeof envSchema> & { authUrl: string };
+
+/** Thrown when the environment is invalid; its message names each bad variable. */
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+/** Parses an environment (default: process.env). Exported for tests and scripts. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  // An empty string means "unset" (a blank line in .env), not an invalid value.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  const env = result.data;
+  return { ...env, authUrl: env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}` };
+}
+
+/**
+ * The session signing secret: BETTER_AUTH_SECRET, or one generated once and
+ * kept in the data folder (so sessions survive restarts) with a warning. Only
+ * what signs sessions asks for it; scripts that do not never write the file.
+ */
+export function getAuthSecret(env: Env = getEnv()): string {
+  return env.BETTER_AUTH_SECRET ?? loadOrCreateSecret(env.DATA_DIR);
+}
+
+function loadOrCreateSecret(dataDir: string): string {
+  const file = path.resolve(dataDir, "auth-secret");
+  try {
+    const existing = fs.readFileSync(file, "utf8").trim();
+    if (existing.length >= 32) return existing;
+  } catch {
+    // not there yet
+  }
+  const secret = randomBytes(32).toString("base64url");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, secret + "\n", { mode: 0o600 });
+  console.warn(`[env] BETTER_AUTH_SECRET is unset: generated one in ${file}. Set BETTER_AUTH_SECRET in a deployment.`);
+  return secret;
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process, parsed on first use. */
+export function getEnv(): Env {
+  cached ??= parseEnv();
+  return cached;
+}

@@ -1,0 +1,69 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * The request scope: what one request has cost so far (SQL statements, cache
+ * round trips) and its per-request memo. Route handlers open one with
+ * `runInScope`; the database client and the cache backends report into
+ * `currentScope()` when there is one, and do nothing otherwise.
+ */
+export interface CacheAccount {
+  roundTrips: number;
+  keysRead: number;
+  hits: number;
+  misses: number;
+  errors: number;
+  bytesRead: number;
+  bytesWritten: number;
+  durationMs: number;
+}
+
+export interface DbAccount {
+  queries: number;
+  durationMs: number;
+}
+
+export interface RequestScope {
+  readonly db: DbAccount;
+  readonly cache: CacheAccount;
+  /** Per-request memo: one load per key per request, whatever asks for it. */
+  readonly memo: Map<string, Promise<unknown>>;
+}
+
+const storage = new AsyncLocalStorage<RequestScope>();
+
+export function createScope(): RequestScope {
+  return {
+    db: { queries: 0, durationMs: 0 },
+    cache: { roundTrips: 0, keysRead: 0, hits: 0, misses: 0, errors: 0, bytesRead: 0, bytesWritten: 0, durationMs: 0 },
+    memo: new Map(),
+  };
+}
+
+/** Runs `fn` with `scope` (a new one by default) as the current request scope. */
+export function runInScope<T>(fn: () => T, scope: RequestScope = createScope()): T {
+  return storage.run(scope, fn);
+}
+
+/** The scope of the request being served, or undefined outside one. */
+export function currentScope(): RequestScope | undefined {
+  return storage.getStore();
+}
+
+/**
+ * Per-request memo: the first call for `key` in this request runs `load`; every
+ * later call gets the same promise. Outside a request scope it just loads.
+ * (The article's "double caching": a post's comments feed `comments` and
+ * `latestComment` from one load.)
+ */
+export function memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+  const scope = currentScope();
+  if (!scope) return load();
+  let hit = scope.memo.get(key) as Promise<T> | undefined;
+  if (!hit) {
+    hit = load();
+    scope.memo.set(key, hit);
+    // A failed load must not poison the rest of the request.
+    hit.catch(() => scope.memo.delete(key));
+  }
+  return hit;
+}
