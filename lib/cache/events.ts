@@ -1,0 +1,147 @@
+import { currentScope } from "@/lib/scope";
+import type { ScriptReply } from "./backend";
+import type { CacheUnavailableError } from "./errors";
+
+export type BackendKind = "redis" | "memory";
+
+/**
+ * The backend method that made the call. One event per call, whatever its
+ * round trips (a NOSCRIPT reload counts 2 in the same event) — except
+ * `scanDelete`, which reports each SCAN page and each UNLINK batch on its own.
+ * `incrBy`, `move` and `expire(…, null)` run a script: they report as "eval"
+ * with the script's name.
+ */
+export type BackendOp =
+  | "mget"
+  | "set"
+  | "setNx"
+  | "mset"
+  | "del"
+  | "exists"
+  | "expire"
+  | "scanDelete"
+  | "eval";
+
+/** What one backend call cost. Counts only; no values. */
+export interface CallStats {
+  /** Requests sent to the store: a pipeline or one script call is 1; a call refused before sending is 0. */
+  roundTrips: number;
+  /** Keys whose value was asked for (MGET, EXISTS, or what a script's `account` says). */
+  keysRead: number;
+  /** Keys found. */
+  hits: number;
+  /** Keys not found, or not read because the call failed. */
+  misses: number;
+  /** UTF-8 bytes of the values received. */
+  bytesRead: number;
+  /** UTF-8 bytes of the values sent. */
+  bytesWritten: number;
+}
+
+/**
+ * One backend call, as seen by a listener. `keys` is the caller's own array
+ * (raw keys, `prefix:version:key`), passed by reference: do not mutate it, and
+ * copy it if you keep it. A subscriber that derives a key family (for
+ * per-family metrics) can take the part after `prefix:version:`.
+ */
+export interface CacheEvent extends Readonly<CallStats> {
+  readonly backend: BackendKind;
+  readonly op: BackendOp;
+  /** The script's name for `eval`. */
+  readonly script: string | undefined;
+  readonly keys: readonly string[];
+  readonly durationMs: number;
+  /** Set when the call failed; the caller saw a miss or a dropped write. */
+  readonly error: CacheUnavailableError | undefined;
+}
+
+export type CacheListener = (event: CacheEvent) => void;
+
+const listeners = new Set<CacheListener>();
+
+/**
+ * Subscribes to every backend call of every cache in the process (metrics,
+ * logs). Returns the unsubscribe function. A listener runs synchronously on
+ * the hot path: keep it O(1); a listener that throws is ignored.
+ */
+export function onCacheEvent(listener: CacheListener): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
+/**
+ * Reports one backend call: adds it to the current request scope (if any),
+ * then tells the per-backend `onEvent` and the process-wide listeners. With no
+ * listener, no event object is built: the cost is one AsyncLocalStorage
+ * lookup and a few additions.
+ */
+export function recordCall(
+  backend: BackendKind,
+  op: BackendOp,
+  script: string | undefined,
+  keys: readonly string[],
+  stats: CallStats,
+  startedAt: number,
+  error: CacheUnavailableError | undefined,
+  onEvent: CacheListener | undefined,
+): void {
+  const durationMs = performance.now() - startedAt;
+  const scope = currentScope();
+  if (scope) {
+    const account = scope.cache;
+    account.roundTrips += stats.roundTrips;
+    account.keysRead += stats.keysRead;
+    account.hits += stats.hits;
+    account.misses += stats.misses;
+    account.bytesRead += stats.bytesRead;
+    account.bytesWritten += stats.bytesWritten;
+    account.durationMs += durationMs;
+    if (error) account.errors += 1;
+  }
+  if (onEvent === undefined && listeners.size === 0) return;
+  const event: CacheEvent = { backend, op, script, keys, durationMs, error, ...stats };
+  if (onEvent) safeCall(onEvent, event);
+  for (const listener of listeners) safeCall(listener, event);
+}
+
+/**
+ * Counts an error that happened above the backend (a stored value that is not
+ * JSON). Goes to the scope only.
+ */
+export function recordError(): void {
+  const scope = currentScope();
+  if (scope) scope.cache.errors += 1;
+}
+
+function safeCall(listener: CacheListener, event: CacheEvent): void {
+  try {
+    listener(event);
+  } catch {
+    // A metrics bug must not turn into a cache outage.
+  }
+}
+
+/** UTF-8 size of a string; the accounting unit for bytes. */
+export function byteLength(value: string): number {
+  return Buffer.byteLength(value, "utf8");
+}
+
+/** UTF-8 bytes of the strings in a script reply. */
+export function replyBytes(reply: ScriptReply): number {
+  if (typeof reply === "string") return byteLength(reply);
+  if (Array.isArray(reply)) {
+    let bytes = 0;
+    for (const item of reply as readonly ScriptReply[]) bytes += replyBytes(item);
+    return bytes;
+  }
+  return 0;
+}
+
+/** UTF-8 bytes of a script's arguments. */
+export function argsBytes(args: readonly (string | number)[]): number {
+  let bytes = 0;
+  for (const arg of args) bytes += typeof arg === "string" ? byteLength(arg) : String(arg).length;
+  return bytes;
+}
