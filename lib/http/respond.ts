@@ -1,0 +1,93 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { getEnv } from "@/lib/env";
+import { currentScope, runInScope, type RequestScope } from "@/lib/scope";
+import { AppError } from "./errors";
+
+// The route wrapper: every /api handler runs in a request scope, errors map to
+// the api.md shape in one place, and the scope's accounting becomes headers.
+
+type Handler<C> = (req: Request, ctx: C) => Promise<Response>;
+
+/** Wraps a route handler: request scope, error mapping, accounting headers. */
+export function route<C>(handler: Handler<C>): Handler<C> {
+  return (req, ctx) =>
+    runInScope(async () => {
+      let res: Response;
+      try {
+        res = await handler(req, ctx);
+      } catch (error) {
+        res = errorResponse(error);
+      }
+      const scope = currentScope();
+      if (scope) addAccountingHeaders(res.headers, scope);
+      return res;
+    });
+}
+
+/** The api.md error body for any thrown value; unknown errors become a bare 500. */
+export function errorResponse(error: unknown): Response {
+  if (error instanceof AppError) {
+    const body = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+    return Response.json(body, { status: error.status, headers: { "Cache-Control": "no-store", ...error.headers } });
+  }
+  // Never leak a stack trace or SQL to the client.
+  console.error("[http] unhandled error", error);
+  return Response.json(
+    { error: { code: "internal", message: "Something went wrong on our side." } },
+    { status: 500, headers: { "Cache-Control": "no-store" } },
+  );
+}
+
+/**
+ * A JSON 200 (or `status`) for a GET, with a strong ETag over the exact bytes;
+ * a matching If-None-Match gets a bodiless 304. `Vary: Cookie` because bodies
+ * may carry per-viewer fields (`likedByMe`).
+ */
+export function jsonResponse(req: Request, data: unknown, status = 200): Response {
+  const body = JSON.stringify(data);
+  const headers = new Headers({
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-cache",
+    Vary: "Cookie",
+  });
+  if (req.method === "GET" && status === 200) {
+    const etag = `"${createHash("sha1").update(body).digest("base64url")}"`;
+    headers.set("ETag", etag);
+    if (etagMatches(req.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
+  }
+  return new Response(body, { status, headers });
+}
+
+/** RFC 9110 If-None-Match: `*`, or a list of (possibly weak) tags; weak comparison. */
+export function etagMatches(header: string | null, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === "*") return true;
+  const bare = etag.replace(/^W\//, "");
+  return header.split(",").some((t) => t.trim().replace(/^W\//, "") === bare);
+}
+
+/** 405 in the api.md shape, with the methods the path does allow. */
+export function methodNotAllowed(allow: string[]): () => Response {
+  return () =>
+    Response.json(
+      { error: { code: "method_not_allowed", message: `Use ${allow.join(", ")} on this path.` } },
+      { status: 405, headers: { Allow: allow.join(", ") } },
+    );
+}
+
+function addAccountingHeaders(headers: Headers, scope: RequestScope): void {
+  if (getEnv().ACCOUNTING_HEADERS === "0") return;
+  headers.set("X-DB-Queries", String(scope.db.queries));
+  headers.set("X-Cache-Round-Trips", String(scope.cache.roundTrips));
+  headers.set("Server-Timing", serverTiming(scope));
+}
+
+/** The Server-Timing value for a scope (also used by pages). */
+export function serverTiming(scope: RequestScope): string {
+  const { db, cache } = scope;
+  return [
+    `db;dur=${db.durationMs.toFixed(1)};desc="${db.queries} queries"`,
+    `cache;dur=${cache.durationMs.toFixed(1)};desc="${cache.roundTrips} round trips, ${cache.hits} hits, ${cache.misses} misses"`,
+  ].join(", ");
+}

@@ -1,0 +1,97 @@
+import "server-only";
+import { getDb } from "@/lib/db/client";
+import { POST_COMMENTS_LIMIT } from "./types";
+
+// The read queries of the posts domain. Each function is exactly ONE SQL
+// statement, whatever the number of rows: the statement counts in api.md and
+// the tests depend on it. Raw SQL where Prisma's relation loading would add a
+// second statement (it loads `include`d relations with a separate query).
+
+export interface PostRow {
+  id: number;
+  title: string;
+  authorId: string;
+  authorName: string;
+  dateAdded: Date;
+  commentsCount: number;
+}
+
+export interface PostContentRow extends PostRow {
+  content: string;
+}
+
+export interface CommentRow {
+  id: number;
+  postId: number;
+  body: string;
+  authorId: string;
+  authorName: string;
+  dateAdded: Date;
+}
+
+/** Number of posts. */
+export async function countPosts(): Promise<number> {
+  return getDb().post.count();
+}
+
+/**
+ * One page of posts, newest first (walks the (dateAdded DESC, id DESC) index),
+ * with author and comments count in the same statement.
+ */
+export async function findPostPage(offset: number, limit: number): Promise<PostRow[]> {
+  const rows = await getDb().$queryRaw<(Omit<PostRow, "commentsCount"> & { commentsCount: bigint })[]>`
+    SELECT p.id, p.title, p."authorId", u.name AS "authorName", p."dateAdded",
+           (SELECT count(*) FROM "comment" c WHERE c."postId" = p.id) AS "commentsCount"
+    FROM "post" p JOIN "user" u ON u.id = p."authorId"
+    ORDER BY p."dateAdded" DESC, p.id DESC
+    LIMIT ${limit} OFFSET ${offset}`;
+  return rows.map((r) => ({ ...r, commentsCount: Number(r.commentsCount) }));
+}
+
+/** One post with its content, author and comments count; null when unknown. */
+export async function findPost(id: number): Promise<PostContentRow | null> {
+  const rows = await getDb().$queryRaw<(Omit<PostContentRow, "commentsCount"> & { commentsCount: bigint })[]>`
+    SELECT p.id, p.title, p.content, p."authorId", u.name AS "authorName", p."dateAdded",
+           (SELECT count(*) FROM "comment" c WHERE c."postId" = p.id) AS "commentsCount"
+    FROM "post" p JOIN "user" u ON u.id = p."authorId"
+    WHERE p.id = ${id}`;
+  const row = rows[0];
+  return row ? { ...row, commentsCount: Number(row.commentsCount) } : null;
+}
+
+/**
+ * Likes count of each post in `postIds`, in one grouped statement. Posts with
+ * no likes are absent from the result's rows and come back as 0.
+ */
+export async function countLikesByPost(postIds: readonly number[]): Promise<Map<number, number>> {
+  const counts = new Map<number, number>(postIds.map((id) => [id, 0]));
+  if (postIds.length === 0) return counts;
+  const groups = await getDb().like.groupBy({
+    by: ["postId"],
+    where: { postId: { in: [...postIds] } },
+    _count: { _all: true },
+  });
+  for (const g of groups) counts.set(g.postId, g._count._all);
+  return counts;
+}
+
+/** The newest comments of a post, newest first, with their authors. */
+export async function findLatestComments(postId: number, limit = POST_COMMENTS_LIMIT): Promise<CommentRow[]> {
+  return getDb().$queryRaw<CommentRow[]>`
+    SELECT c.id, c."postId", c.body, c."authorId", u.name AS "authorName", c."dateAdded"
+    FROM "comment" c JOIN "user" u ON u.id = c."authorId"
+    WHERE c."postId" = ${postId}
+    ORDER BY c."dateAdded" DESC, c.id DESC
+    LIMIT ${limit}`;
+}
+
+/** Which of `postIds` the user likes, in one statement. */
+export async function findLikedPostIds(userId: string, postIds: readonly number[]): Promise<Set<number>> {
+  if (postIds.length === 0) return new Set();
+  const rows = await getDb().like.findMany({
+    where: { userId, postId: { in: [...postIds] } },
+    select: { postId: true },
+  });
+  return new Set(rows.map((r) => r.postId));
+}
+

@@ -1,0 +1,50 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// E2E runs the built app (`npm start`: migrate, seed if empty, build if stale,
+// next start) on its own port and its own database, in Debian's Chromium.
+// Playwright never downloads a browser here.
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const DATABASE_URL = process.env.E2E_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/blog_e2e_test";
+
+export default defineConfig({
+  testDir: "e2e",
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 1,
+  reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: "retain-on-failure",
+    ...devices["Desktop Chrome"],
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    },
+  },
+  webServer: {
+    // A fresh database each run: the seed is reset, then `npm start` finds it
+    // non-empty and serves it.
+    command: "tsx scripts/e2e-server.ts",
+    url: `http://127.0.0.1:${PORT}/api/health`,
+    timeout: 300_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      PORT: String(PORT),
+      DATABASE_URL,
+      CACHE_PREFIX: `e2e-${process.pid}`,
+      BETTER_AUTH_URL: `http://127.0.0.1:${PORT}`,
+      BETTER_AUTH_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
+  },
+});

@@ -1,0 +1,17 @@
+import type { TestProject } from "vitest/node";
+import { createTestDatabase, dropDatabase, seedDatabase, TEST_SEED } from "./databases";
+
+// One database per vitest run (the pid keeps two runs on one machine apart),
+// migrated and seeded once; test files run one at a time against it.
+const name = `blog_test_${process.pid}`;
+
+export default async function setup(_project: TestProject) {
+  const url = await createTestDatabase(name);
+  await seedDatabase(url, TEST_SEED);
+  process.env.DATABASE_URL = url;
+  process.env.REDIS_URL ??= "redis://127.0.0.1:6379";
+  process.env.CACHE_PREFIX = `test-${process.pid}`;
+  return async () => {
+    await dropDatabase(name);
+  };
+}
