@@ -14,7 +14,7 @@ export default async function HomePage({ searchParams }: { searchParams: SearchP
   const raw = (await searchParams).page;
   const parsed = pageQuerySchema.safeParse({ page: typeof raw === "string" ? raw : undefined });
   if (!parsed.success) notFound();
-  const data = await runInScope(() => getPostPage(parsed.data, "/")).catch((error: unknown) => {
+  const { data } = await runInScope(() => getPostPage(parsed.data, { basePath: "/" })).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   });

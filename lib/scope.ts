@@ -29,7 +29,11 @@ export interface RequestScope {
   readonly memo: Map<string, Promise<unknown>>;
 }
 
-const storage = new AsyncLocalStorage<RequestScope>();
+// One store per process, even if this module is loaded more than once (Next
+// bundles a module into several server chunks; tests reload module graphs):
+// the Prisma query listener and the route wrapper must see the same scope.
+const globalForScope = globalThis as unknown as { blogRequestScope?: AsyncLocalStorage<RequestScope> };
+const storage = (globalForScope.blogRequestScope ??= new AsyncLocalStorage<RequestScope>());
 
 export function createScope(): RequestScope {
   return {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GET as listPosts } from "@/app/api/posts/route";
 import { createClient, type Db } from "@/lib/db/client";
 import type { Page, PostSummary } from "@/lib/posts/types";
 import { createTestDatabase, dropDatabase } from "./databases";
 import { call, expectErrorShape, json } from "./http";
+import { loadRoutes } from "./routes";
 
 // api.md: page 1 of an empty list is 200 with no results; page 2 is past the end.
 // This file points the app's client at a migrated, empty database of its own.
@@ -11,12 +11,15 @@ const name = `blog_test_empty_${process.pid}`;
 const holder = globalThis as unknown as { blogDb?: Db };
 let previous: Db | undefined;
 let empty: Db;
+let listPosts: Awaited<ReturnType<typeof loadRoutes>>["list"];
 
 beforeAll(async () => {
   const url = await createTestDatabase(name);
   empty = createClient({ databaseUrl: url, dataDir: ".data" });
   previous = holder.blogDb;
   holder.blogDb = empty;
+  // Uncached: the shared cache holds pages of the seeded test database.
+  listPosts = (await loadRoutes("off")).list;
 });
 
 afterAll(async () => {

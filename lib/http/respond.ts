@@ -40,18 +40,25 @@ export function errorResponse(error: unknown): Response {
 }
 
 /**
- * A JSON 200 (or `status`) for a GET, with a strong ETag over the exact bytes;
- * a matching If-None-Match gets a bodiless 304. `Vary: Cookie` because bodies
- * may carry per-viewer fields (`likedByMe`).
+ * A JSON 200 (or `status`). For a GET 200 it sets an ETag: `etag` when the
+ * caller derived one from what the data was built from (then a matching
+ * If-None-Match gets a 304 before the body is serialized), else a hash of the
+ * exact bytes. `Vary: Cookie` because bodies may carry per-viewer fields.
  */
-export function jsonResponse(req: Request, data: unknown, status = 200): Response {
-  const body = JSON.stringify(data);
+export function jsonResponse(req: Request, data: unknown, options: { status?: number; etag?: string | null } = {}): Response {
+  const status = options.status ?? 200;
   const headers = new Headers({
     "Content-Type": "application/json; charset=utf-8",
     "Cache-Control": "no-cache",
     Vary: "Cookie",
   });
-  if (req.method === "GET" && status === 200) {
+  const conditional = req.method === "GET" && status === 200;
+  if (conditional && options.etag) {
+    headers.set("ETag", options.etag);
+    if (etagMatches(req.headers.get("if-none-match"), options.etag)) return new Response(null, { status: 304, headers });
+  }
+  const body = JSON.stringify(data);
+  if (conditional && !options.etag) {
     const etag = `"${createHash("sha1").update(body).digest("base64url")}"`;
     headers.set("ETag", etag);
     if (etagMatches(req.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });

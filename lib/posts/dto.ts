@@ -1,18 +1,46 @@
 import { renderMarkdown } from "@/lib/markdown/render";
-import type { CommentRow, PostContentRow, PostRow } from "./queries";
-import type { Comment, Page, PostDetail, PostSummary } from "./types";
+import type { CommentRow, PostRow } from "./queries";
+import type { Author, Comment, Page, PostDetail, PostSummary } from "./types";
 
-// Serializers: database rows in, plain JSON DTOs out. Field order is fixed
-// here so every cache mode produces byte-identical bodies.
+// Serializers: database rows in, plain JSON DTOs out. Every mode builds its
+// bodies with these functions, in this field order, so a response is
+// byte-identical whichever way its parts were read.
 
-export function toPostSummary(row: PostRow, likesCount: number): PostSummary {
+/** The cached piece of a post that changes only when the post is edited. */
+export interface PostBase {
+  id: number;
+  title: string;
+  author: Author;
+  dateAdded: string;
+}
+
+/** The cached piece with the Markdown and its rendering (the CPU the cache saves). */
+export interface PostContent {
+  content: string;
+  contentHtml: string;
+}
+
+export function toPostBase(row: Omit<PostRow, "commentsCount">): PostBase {
   return {
     id: row.id,
     title: row.title,
     author: { id: row.authorId, name: row.authorName },
     dateAdded: row.dateAdded.toISOString(),
+  };
+}
+
+export function toPostContent(content: string): PostContent {
+  return { content, contentHtml: renderMarkdown(content) };
+}
+
+export function toPostSummary(base: PostBase, likesCount: number, commentsCount: number): PostSummary {
+  return {
+    id: base.id,
+    title: base.title,
+    author: base.author,
+    dateAdded: base.dateAdded,
     likesCount,
-    commentsCount: row.commentsCount,
+    commentsCount,
   };
 }
 
@@ -27,15 +55,16 @@ export function toComment(row: CommentRow): Comment {
 }
 
 export function toPostDetail(
-  row: PostContentRow,
-  likesCount: number,
+  base: PostBase,
+  content: PostContent,
+  counts: { likesCount: number; commentsCount: number },
   comments: Comment[],
   likedByMe: boolean,
 ): PostDetail {
   return {
-    ...toPostSummary(row, likesCount),
-    content: row.content,
-    contentHtml: renderMarkdown(row.content),
+    ...toPostSummary(base, counts.likesCount, counts.commentsCount),
+    content: content.content,
+    contentHtml: content.contentHtml,
     comments,
     latestComment: comments[0] ?? null,
     likedByMe,
@@ -59,3 +88,4 @@ export function toPage<T>(
     results,
   };
 }
+

@@ -48,6 +48,26 @@ export async function findPostPage(offset: number, limit: number): Promise<PostR
   return rows.map((r) => ({ ...r, commentsCount: Number(r.commentsCount) }));
 }
 
+/** The ids of one page, newest first: an index-only walk of the list index. */
+export async function findPostIdsPage(offset: number, limit: number): Promise<number[]> {
+  const rows = await getDb().post.findMany({
+    select: { id: true },
+    orderBy: [{ dateAdded: "desc" }, { id: "desc" }],
+    skip: offset,
+    take: limit,
+  });
+  return rows.map((r) => r.id);
+}
+
+/** The posts with these ids (any order), with their authors; unknown ids are absent. */
+export async function findPostsByIds(ids: readonly number[]): Promise<Omit<PostRow, "commentsCount">[]> {
+  if (ids.length === 0) return [];
+  return getDb().$queryRaw<Omit<PostRow, "commentsCount">[]>`
+    SELECT p.id, p.title, p."authorId", u.name AS "authorName", p."dateAdded"
+    FROM "post" p JOIN "user" u ON u.id = p."authorId"
+    WHERE p.id = ANY(${[...ids]}::int[])`;
+}
+
 /** One post with its content, author and comments count; null when unknown. */
 export async function findPost(id: number): Promise<PostContentRow | null> {
   const rows = await getDb().$queryRaw<(Omit<PostContentRow, "commentsCount"> & { commentsCount: bigint })[]>`
@@ -67,6 +87,19 @@ export async function countLikesByPost(postIds: readonly number[]): Promise<Map<
   const counts = new Map<number, number>(postIds.map((id) => [id, 0]));
   if (postIds.length === 0) return counts;
   const groups = await getDb().like.groupBy({
+    by: ["postId"],
+    where: { postId: { in: [...postIds] } },
+    _count: { _all: true },
+  });
+  for (const g of groups) counts.set(g.postId, g._count._all);
+  return counts;
+}
+
+/** Comments count of each post in `postIds`, in one grouped statement (0 when none). */
+export async function countCommentsByPost(postIds: readonly number[]): Promise<Map<number, number>> {
+  const counts = new Map<number, number>(postIds.map((id) => [id, 0]));
+  if (postIds.length === 0) return counts;
+  const groups = await getDb().comment.groupBy({
     by: ["postId"],
     where: { postId: { in: [...postIds] } },
     _count: { _all: true },

@@ -1,35 +1,121 @@
 import "server-only";
-import { memo } from "@/lib/scope";
+import { createHash } from "node:crypto";
+import { getCache } from "@/lib/cache";
+import { cachedMany, cachedOne } from "@/lib/cache/strategies";
+import { forId, TagStore, type TaggedFill, type TaggedRead, type TaggedSpec } from "@/lib/cache/tags";
+import { getEnv } from "@/lib/env";
 import { notFound } from "@/lib/http/errors";
-import { toComment, toPage, toPostDetail, toPostSummary } from "./dto";
+import { memo } from "@/lib/scope";
 import {
+  commentsCountSpec,
+  latestCommentsSpec,
+  likedBySpec,
+  likesCountSpec,
+  pageSpec,
+  postBaseSpec,
+  postContentSpec,
+  ttl,
+} from "./cache-keys";
+import { toComment, toPage, toPostBase, toPostContent, toPostDetail, toPostSummary, type PostBase, type PostContent } from "./dto";
+import {
+  countCommentsByPost,
   countLikesByPost,
   countPosts,
   findLatestComments,
   findLikedPostIds,
   findPost,
+  findPostIdsPage,
   findPostPage,
+  findPostsByIds,
 } from "./queries";
 import type { PageQuery } from "./schemas";
 import type { Comment, Page, PostDetail, PostSummary } from "./types";
 
-// The posts read path. This is what CACHE_MODE=off means: every read goes to
-// the database, with a fixed number of statements per request (never one per
-// row): a list page is COUNT + page + one grouped likes count = 3; a post is
-// post + likes count + comments (+ likedByMe when signed in) = 3 or 4.
+// The posts read path, in the four CACHE_MODEs (api.md). Bodies are identical
+// in every mode; what differs is what each request costs:
+//
+// | mode       | list page (warm)                  | post (warm)                 |
+// | off        | 3 statements, 0 round trips       | 3 statements, 0 round trips |
+// | per-object | 2 statements, 1 round trip PER ROW| 2 statements, 1 round trip  |
+// | batched    | 2 statements, 1 round trip        | 2 statements, 1 round trip  |
+// | full       | 0 statements, 1 round trip        | 0 statements, 1 round trip  |
+
+export type CacheMode = "off" | "per-object" | "batched" | "full";
+
+export interface ReadOptions {
+  /** Where `next`/`previous` point (`/api/posts` for the API, `/` for the home page). */
+  basePath?: string;
+  /** The signed-in viewer, for `likedByMe`; anonymous when absent. */
+  viewerId?: string | undefined;
+  /** Default: CACHE_MODE, read once at start. */
+  mode?: CacheMode;
+}
+
+/** A read's result, with an ETag when the mode can derive one without the body (full). */
+export interface Read<T> {
+  data: T;
+  /** Derived from the tag tokens the data was built from; null → hash the body. */
+  etag: string | null;
+}
+
+let tagStore: TagStore | undefined;
+function store(): TagStore {
+  tagStore ??= new TagStore(getCache());
+  return tagStore;
+}
+
+/**
+ * Bumps tags after a write has committed (the invalidation map of design.md):
+ * every entry built from them is a miss on every instance from now on.
+ */
+export function invalidate(tagList: readonly string[]): Promise<void> {
+  return store().invalidate(tagList);
+}
 
 /**
  * A page of posts, newest first. Throws not_found for a page past the end
  * (page 1 of an empty list is an empty page).
  */
-export async function getPostPage(query: PageQuery, basePath = "/api/posts"): Promise<Page<PostSummary>> {
+export async function getPostPage(query: PageQuery, options: ReadOptions = {}): Promise<Read<Page<PostSummary>>> {
+  const mode = options.mode ?? getEnv().CACHE_MODE;
+  const basePath = options.basePath ?? "/api/posts";
+  if (mode === "full") return fullPostPage(query, basePath);
+
   const { page, pageSize } = query;
   const count = await countPosts();
-  if (page > 1 && (page - 1) * pageSize >= count) throw notFound("Page not found");
+  assertPageExists(page, pageSize, count);
   const rows = await findPostPage((page - 1) * pageSize, pageSize);
-  const likes = await countLikesByPost(rows.map((r) => r.id));
-  const results = rows.map((r) => toPostSummary(r, likes.get(r.id) ?? 0));
-  return toPage(results, { count, page, pageSize, basePath });
+  const ids = rows.map((r) => r.id);
+  const likes =
+    mode === "off"
+      ? await countLikesByPost(ids).then((m) => ids.map((id) => m.get(id) ?? 0))
+      : mode === "per-object"
+        ? await likesOneByOne(ids)
+        : await likesBatched(ids);
+  const results = rows.map((r, i) => toPostSummary(toPostBase(r), likes[i] ?? 0, r.commentsCount));
+  return { data: toPage(results, { count, page, pageSize, basePath }), etag: null };
+}
+
+/** One post with its comments; `viewerId` decides `likedByMe`. Throws not_found. */
+export async function getPost(id: number, options: ReadOptions = {}): Promise<Read<PostDetail>> {
+  const mode = options.mode ?? getEnv().CACHE_MODE;
+  if (mode === "full") return fullPost(id, options.viewerId);
+
+  const row = await findPost(id);
+  if (!row) throw notFound("Post not found");
+  const [likesCount, comments, liked] = await Promise.all([
+    mode === "off" ? countLikesByPost([id]).then((m) => m.get(id) ?? 0) : likesOne(id),
+    getLatestComments(id),
+    options.viewerId ? findLikedPostIds(options.viewerId, [id]) : Promise.resolve(new Set<number>()),
+  ]);
+  const data = toPostDetail(
+    toPostBase(row),
+    toPostContent(row.content),
+    { likesCount, commentsCount: row.commentsCount },
+    comments,
+    liked.has(id),
+  );
+  return { data, etag: null };
 }
 
 /**
@@ -40,14 +126,146 @@ export function getLatestComments(postId: number): Promise<Comment[]> {
   return memo(`post:${postId}:comments`, async () => (await findLatestComments(postId)).map(toComment));
 }
 
-/** One post with its comments; `viewerId` decides `likedByMe`. Throws not_found. */
-export async function getPost(id: number, viewerId?: string): Promise<PostDetail> {
-  const row = await findPost(id);
-  if (!row) throw notFound("Post not found");
-  const [likes, comments, liked] = await Promise.all([
-    countLikesByPost([id]),
-    getLatestComments(id),
-    viewerId ? findLikedPostIds(viewerId, [id]) : Promise.resolve(new Set<number>()),
+function assertPageExists(page: number, pageSize: number, count: number): void {
+  if (page > 1 && (page - 1) * pageSize >= count) throw notFound("Page not found");
+}
+
+// --- per-object and batched: the article's two steps for the likes count ---
+
+/** The article's first step: one read-through cache call per row, in turn. */
+async function likesOneByOne(ids: readonly number[]): Promise<number[]> {
+  const counts: number[] = [];
+  for (const id of ids) counts.push(await likesOne(id));
+  return counts;
+}
+
+function likesOne(id: number): Promise<number> {
+  return cachedOne(
+    store(),
+    forId(likesCountSpec, id),
+    async () => (await countLikesByPost([id])).get(id) ?? 0,
+    ttl.likesCount,
+  );
+}
+
+/** The article's final list: ONE multi-get; all misses from ONE grouped statement, written back in ONE call. */
+function likesBatched(ids: readonly number[]): Promise<number[]> {
+  return cachedMany(store(), ids, (id) => forId(likesCountSpec, id), countLikesByPost, ttl.likesCount);
+}
+
+// --- full: cached membership and pieces, one round trip when warm ---
+
+/** The pieces of one list row, in this order. */
+const ROW_SPECS = [postBaseSpec, likesCountSpec, commentsCountSpec] as const;
+
+interface PageIndex {
+  ids: number[];
+  count: number;
+}
+
+async function fullPostPage(query: PageQuery, basePath: string): Promise<Read<Page<PostSummary>>> {
+  const { page, pageSize } = query;
+  const indexSpec = pageSpec(page, pageSize);
+  const tags = store();
+  // One script call: the page's ids and count, and every piece of every row.
+  const { index, rows } = await tags.readIndexed<PageIndex>(indexSpec, ROW_SPECS);
+  const fills: TaggedFill[] = [];
+  let membership: PageIndex;
+  let reads: TaggedRead<unknown>[][];
+  if (index.hit) {
+    membership = index.value;
+    reads = rows.map((r) => r.entries);
+  } else {
+    const count = await countPosts();
+    const ids = count > (page - 1) * pageSize ? await findPostIdsPage((page - 1) * pageSize, pageSize) : [];
+    membership = { ids, count };
+    fills.push({ spec: indexSpec, value: membership, stamp: index.stamp, ttl: ttl.page });
+    const flat = await tags.read(ids.flatMap((id) => ROW_SPECS.map((spec) => forId(spec, id))));
+    reads = ids.map((_, r) => flat.slice(r * ROW_SPECS.length, (r + 1) * ROW_SPECS.length));
+  }
+  const { ids, count } = membership;
+  if (page > 1 && ids.length === 0) {
+    await tags.fill(fills);
+    throw notFound("Page not found");
+  }
+
+  // Misses, one statement per kind of data whatever the number of rows.
+  const missing = (piece: number) => ids.filter((_, r) => !reads[r]?.[piece]?.hit);
+  const [bases, likes, comments] = await Promise.all([
+    loadIfAny(missing(0), async (m) => new Map((await findPostsByIds(m)).map((row) => [row.id, toPostBase(row)]))),
+    loadIfAny(missing(1), countLikesByPost),
+    loadIfAny(missing(2), countCommentsByPost),
   ]);
-  return toPostDetail(row, likes.get(id) ?? 0, comments, liked.has(id));
+  const loaded: Map<number, unknown>[] = [bases, likes, comments];
+
+  const results: PostSummary[] = [];
+  const stamps: string[] = [...index.stamp];
+  ids.forEach((id, r) => {
+    const values = ROW_SPECS.map((spec, piece) => {
+      const read = reads[r]?.[piece];
+      stamps.push(...(read?.stamp ?? []));
+      if (read?.hit) return read.value;
+      const value = loaded[piece]?.get(id);
+      if (value === undefined) return undefined; // deleted since the index was built
+      fills.push({ spec: forId(spec, id), value, stamp: read?.stamp ?? [], ttl: PIECE_TTL[piece] ?? null });
+      return value;
+    });
+    const [base, likesCount, commentsCount] = values as [PostBase | undefined, number, number];
+    if (base) results.push(toPostSummary(base, likesCount, commentsCount));
+  });
+  await tags.fill(fills);
+  return {
+    data: toPage(results, { count, page, pageSize, basePath }),
+    etag: etagOf(["list", basePath, ...stamps]),
+  };
+}
+
+const PIECE_TTL = [ttl.postBase, ttl.likesCount, ttl.commentsCount];
+
+async function loadIfAny<V>(ids: number[], load: (ids: number[]) => Promise<Map<number, V>>): Promise<Map<number, V>> {
+  return ids.length === 0 ? new Map() : load(ids);
+}
+
+async function fullPost(id: number, viewerId: string | undefined): Promise<Read<PostDetail>> {
+  const tags = store();
+  const specs: TaggedSpec[] = [postBaseSpec, postContentSpec, likesCountSpec, commentsCountSpec, latestCommentsSpec];
+  if (viewerId) specs.push(likedBySpec(viewerId));
+  const concrete = specs.map((spec) => forId(spec, id));
+  // One MGET: every piece of the post and the tokens of its tags.
+  const reads = await tags.read<unknown>(concrete);
+  const hit = (i: number) => reads[i]?.hit === true;
+  const valueOf = <V>(i: number) => (reads[i] as { value: V }).value;
+
+  const needRow = !hit(0) || !hit(1) || !hit(3);
+  const [row, likes, comments, liked] = await Promise.all([
+    needRow ? findPost(id) : Promise.resolve(null),
+    hit(2) ? valueOf<number>(2) : countLikesByPost([id]).then((m) => m.get(id) ?? 0),
+    hit(4) ? valueOf<Comment[]>(4) : getLatestComments(id),
+    !viewerId ? false : hit(5) ? valueOf<boolean>(5) : findLikedPostIds(viewerId, [id]).then((s) => s.has(id)),
+  ]);
+  if (needRow && !row) throw notFound("Post not found");
+
+  const base = hit(0) ? valueOf<PostBase>(0) : toPostBase(row!);
+  const content = hit(1) ? valueOf<PostContent>(1) : toPostContent(row!.content);
+  const commentsCount = hit(3) ? valueOf<number>(3) : row!.commentsCount;
+  const values: unknown[] = [base, content, likes, commentsCount, comments, liked];
+  const ttls = [ttl.postBase, ttl.postContent, ttl.likesCount, ttl.commentsCount, ttl.latestComments, ttl.liked];
+  const fills: TaggedFill[] = [];
+  concrete.forEach((spec, i) => {
+    const read = reads[i];
+    if (read && !read.hit) fills.push({ spec, value: values[i], stamp: read.stamp, ttl: ttls[i] ?? null });
+  });
+  await tags.fill(fills);
+
+  const data = toPostDetail(base, content, { likesCount: likes, commentsCount }, comments, liked);
+  return { data, etag: etagOf(["post", viewerId ?? "", ...reads.flatMap((r) => r.stamp)]) };
+}
+
+/**
+ * An ETag from the tag tokens a response was built from: the same tokens mean
+ * the same entries, so a matching If-None-Match can be answered with a 304
+ * before any body is assembled or serialized.
+ */
+function etagOf(parts: readonly string[]): string {
+  return `"t-${createHash("sha1").update(parts.join("|")).digest("base64url")}"`;
 }

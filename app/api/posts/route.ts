@@ -15,7 +15,8 @@ export const GET = route(async (req) => {
       parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
     );
   }
-  return jsonResponse(req, await getPostPage(parsed.data));
+  const { data, etag } = await getPostPage(parsed.data);
+  return jsonResponse(req, data, { etag });
 });
 
 export const POST = methodNotAllowed(["GET"]);

@@ -15,7 +15,7 @@ type Params = Promise<{ id: string }>;
 const loadPost = cache(async (rawId: string) => {
   const id = parsePostId(rawId);
   if (id === null) notFound();
-  return runInScope(() => getPost(id)).catch((error: unknown) => {
+  return runInScope(async () => (await getPost(id)).data).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   });

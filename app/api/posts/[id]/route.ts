@@ -8,7 +8,8 @@ export const dynamic = "force-dynamic";
 export const GET = route<{ params: Promise<{ id: string }> }>(async (req, { params }) => {
   const id = parsePostId((await params).id);
   if (id === null) throw notFound("Post not found");
-  return jsonResponse(req, await getPost(id));
+  const { data, etag } = await getPost(id);
+  return jsonResponse(req, data, { etag });
 });
 
 export const POST = methodNotAllowed(["GET"]);

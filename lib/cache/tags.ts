@@ -1,0 +1,340 @@
+import { randomBytes } from "node:crypto";
+import { defineScript, type ScriptStore } from "./backend";
+import type { Cache } from "./cache";
+import { encodeValue } from "./json";
+
+/**
+ * Tag invalidation without SCAN, key patterns or growing key sets.
+ *
+ * Every tag (`posts`, `post:7`, `post:7:likes`, …) has one small key holding a
+ * TOKEN: an opaque string that is new at every bump and never reused (a random
+ * process id + a counter). Every tagged entry is stored with the tokens of its
+ * tags as they were read BEFORE its data was loaded from the database (its
+ * stamp). An entry is served only while every token in its stamp is still the
+ * tag's current token, so:
+ *
+ * - a write bumps its tags (one round trip, `invalidate`) and every entry that
+ *   depended on them, on every instance, is a miss from then on;
+ * - a fill that raced a write is never served after it: it read the token
+ *   before the write bumped it, so its stamp is already old when it lands
+ *   (Facebook's stale-set problem, solved with versions instead of leases);
+ * - a tag key that is missing (never bumped, or evicted) gets a FRESH token at
+ *   fill time, so an old entry can never become valid again by a tag's loss.
+ *
+ * Round trips: a read of any number of entries with their tags is one MGET
+ * (`read`) or one script call (`readIndexed`); a fill of any number of entries
+ * is one script call (`fill`), which also refuses to write an entry whose tags
+ * moved since its stamp was read; an invalidation is one pipeline.
+ */
+
+/** One entry and the tags it depends on. `key` and tags are logical (unprefixed). */
+export interface TaggedSpec {
+  readonly key: string;
+  readonly tags: readonly string[];
+}
+
+/** What `read` found for one spec: a valid value, or a miss with the stamp a fill must use. */
+export type TaggedRead<T> =
+  | { readonly hit: true; readonly value: T; readonly stamp: readonly string[] }
+  | { readonly hit: false; readonly stamp: readonly string[] };
+
+/** One entry to write back: its spec, the loaded value, the stamp from the read, a TTL in seconds (null = none). */
+export interface TaggedFill {
+  readonly spec: TaggedSpec;
+  readonly value: unknown;
+  readonly stamp: readonly string[];
+  readonly ttl: number | null;
+}
+
+/** How an entry is stored: the stamp (tokens lined up with its tags) and the value. */
+interface Stored<T> {
+  s: string[];
+  v: T;
+}
+
+const processId = randomBytes(6).toString("base64url");
+let counter = 0;
+
+/** A token that no process has used before and none will use again. */
+export function newToken(): string {
+  counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${processId}.${Date.now().toString(36)}.${counter.toString(36)}`;
+}
+
+/**
+ * Writes entries whose tags still hold the tokens they were stamped with.
+ * KEYS: the distinct tag keys (n of them), then the entry keys.
+ * ARGV: n, the n expected tokens, then per entry: value, ttl in ms ("" = none),
+ * and the 1-based indexes of its tags joined by ",".
+ * A missing tag is created with the expected token (SET, no expiry) first: the
+ * fresh token that `read` chose for it. Reply: how many entries were written.
+ */
+export const fillTaggedScript = defineScript<number>({
+  name: "fillTagged",
+  lua: `local n = tonumber(ARGV[1])
+local ok = {}
+for i = 1, n do
+  local cur = redis.call('GET', KEYS[i])
+  if not cur then redis.call('SET', KEYS[i], ARGV[1 + i]); cur = ARGV[1 + i] end
+  ok[i] = (cur == ARGV[1 + i])
+end
+local written = 0
+local a = n + 2
+for j = n + 1, #KEYS do
+  local value, ttl, deps = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  a = a + 3
+  local good = true
+  for d in string.gmatch(deps, '%d+') do
+    if not ok[tonumber(d)] then good = false end
+  end
+  if good then
+    if ttl == '' then redis.call('SET', KEYS[j], value) else redis.call('SET', KEYS[j], value, 'PX', ttl) end
+    written = written + 1
+  end
+end
+return written`,
+  run(store: ScriptStore, keys, args) {
+    const n = Number(args[0]);
+    const ok: boolean[] = [];
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] ?? "";
+      const expected = args[1 + i] ?? "";
+      let current = store.get(key);
+      if (current === undefined) {
+        store.set(key, expected, null);
+        current = expected;
+      }
+      ok.push(current === expected);
+    }
+    let written = 0;
+    let a = n + 1;
+    for (let j = n; j < keys.length; j++) {
+      const value = args[a] ?? "";
+      const ttl = args[a + 1] ?? "";
+      const deps = args[a + 2] ?? "";
+      a += 3;
+      const good = deps === "" || deps.split(",").every((d) => ok[Number(d) - 1] === true);
+      if (good) {
+        store.set(keys[j] ?? "", value, ttl === "" ? null : Number(ttl));
+        written += 1;
+      }
+    }
+    return written;
+  },
+});
+
+/**
+ * Reads an index entry (e.g. a page of post ids), its tag, and — in the same
+ * call — every key derived from the ids it lists.
+ * KEYS[1] = the index entry, KEYS[2] = its tag. ARGV = key templates in which
+ * `{id}` stands for each id of the entry's `v.ids`. Reply: [entry or false,
+ * tag token or false, then per id, per template: value or false].
+ * One round trip for a whole warm list page.
+ */
+export const readIndexedScript = defineScript<(string | null)[]>({
+  name: "readIndexed",
+  lua: `local entry = redis.call('GET', KEYS[1])
+local tag = redis.call('GET', KEYS[2])
+local out = {entry or false, tag or false}
+if not entry then return out end
+local ok, decoded = pcall(cjson.decode, entry)
+if not ok or type(decoded) ~= 'table' or type(decoded.v) ~= 'table' or type(decoded.v.ids) ~= 'table' then return out end
+local keys = {}
+for _, id in ipairs(decoded.v.ids) do
+  local s = string.format('%d', id)
+  for _, t in ipairs(ARGV) do keys[#keys + 1] = (string.gsub(t, '{id}', s)) end
+end
+if #keys == 0 then return out end
+local values = redis.call('MGET', unpack(keys))
+for i = 1, #keys do out[#out + 1] = values[i] or false end
+return out`,
+  run(store, keys, args) {
+    const entry = store.get(keys[0] ?? "");
+    const tag = store.get(keys[1] ?? "");
+    const out: (string | null)[] = [entry ?? null, tag ?? null];
+    if (entry === undefined) return out;
+    let ids: unknown;
+    try {
+      ids = (JSON.parse(entry) as { v?: { ids?: unknown } }).v?.ids;
+    } catch {
+      return out;
+    }
+    if (!Array.isArray(ids)) return out;
+    for (const id of ids) {
+      const s = String(Math.trunc(Number(id)));
+      for (const template of args) out.push(store.get(template.replaceAll("{id}", s)) ?? null);
+    }
+    return out;
+  },
+  account(reply) {
+    const hits = reply.filter((v) => v !== null).length;
+    return { keysRead: reply.length, hits, misses: reply.length - hits };
+  },
+});
+
+/**
+ * Tagged entries on top of a Cache: the read, fill and invalidate operations
+ * above, with keys built by the cache's one key function (`tag:<tag>` for
+ * tags). All methods fail open: a store that does not answer reads as misses
+ * (stamped with fresh tokens, so nothing is written that could be served
+ * stale) and drops fills and bumps. (Bumps lost to an outage are the
+ * reliability issue's epoch.)
+ */
+export class TagStore {
+  constructor(readonly cache: Cache) {}
+
+  /** The raw key of a tag's token. */
+  tagKey(tag: string): string {
+    return this.cache.makeKey(`tag:${tag}`);
+  }
+
+  /** The raw key of an entry. */
+  entryKey(key: string): string {
+    return this.cache.makeKey(key);
+  }
+
+  /**
+   * Bumps `tags`: every entry stamped with one of them is a miss from now on,
+   * on every instance. One round trip (a pipeline of SETs), none for `[]`.
+   * Call after the database transaction commits, before answering the write.
+   */
+  async invalidate(tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return;
+    const entries = [...new Set(tags)].map((tag) => ({ key: this.tagKey(tag), value: newToken(), ttlMs: null }));
+    try {
+      await this.cache.backend.mset(entries);
+    } catch {
+      // Counted as an error by the backend; the reliability issue adds the epoch.
+    }
+  }
+
+  /**
+   * Reads entries and the tokens of all their tags in ONE round trip (one
+   * MGET). Results line up with `specs`. A miss carries the stamp a fill must
+   * use: the current tokens, or fresh ones for tags that have none.
+   */
+  async read<T>(specs: readonly TaggedSpec[]): Promise<TaggedRead<T>[]> {
+    if (specs.length === 0) return [];
+    const tagIndex = new Map<string, number>();
+    for (const spec of specs) for (const tag of spec.tags) if (!tagIndex.has(tag)) tagIndex.set(tag, tagIndex.size);
+    const keys = specs.map((s) => this.entryKey(s.key));
+    for (const tag of tagIndex.keys()) keys.push(this.tagKey(tag));
+    let raw: (string | undefined)[];
+    try {
+      raw = await this.cache.backend.mget(keys);
+    } catch {
+      raw = [];
+    }
+    const tokens = [...tagIndex.keys()].map((_, i) => raw[specs.length + i]);
+    const fresh = new Map<number, string>();
+    const tokenOf = (tag: string): string => {
+      const i = tagIndex.get(tag) ?? 0;
+      const current = tokens[i];
+      if (current !== undefined) return current;
+      let token = fresh.get(i);
+      if (token === undefined) fresh.set(i, (token = newToken()));
+      return token;
+    };
+    return specs.map((spec, i) => decodeTagged<T>(raw[i], spec.tags.map(tokenOf)));
+  }
+
+  /**
+   * Reads an index entry (whose value has `ids`), its tag, and for each id
+   * listed in it the entries `derived` describes (`{id}` in their keys and
+   * tags stands for the id), with the tokens of their tags — all in ONE round
+   * trip (one script call). A whole warm list page is one call.
+   *
+   * `rows` follows the ids of the index entry; it is empty when the index is
+   * a miss (the caller loads the ids, then `read`s their entries).
+   */
+  async readIndexed<T extends { ids: number[] }>(
+    index: TaggedSpec,
+    derived: readonly TaggedSpec[],
+  ): Promise<{ index: TaggedRead<T>; rows: { id: number; entries: TaggedRead<unknown>[] }[] }> {
+    if (index.tags.length !== 1) throw new Error("readIndexed takes an index entry with exactly one tag");
+    const tags = [...new Set(derived.flatMap((d) => d.tags))];
+    const templates = [...derived.map((d) => this.entryKey(d.key)), ...tags.map((t) => this.tagKey(t))];
+    let reply: (string | null)[] = [];
+    try {
+      reply = await this.cache.backend.eval(
+        readIndexedScript,
+        [this.entryKey(index.key), this.tagKey(index.tags[0] ?? "")],
+        templates,
+      );
+    } catch {
+      reply = [];
+    }
+    const indexRead = decodeTagged<T>(reply[0] ?? undefined, [reply[1] ?? newToken()]);
+    const ids = indexRead.hit ? indexRead.value.ids : [];
+    const rows = ids.map((id, r) => {
+      const base = 2 + r * templates.length;
+      const tokens = new Map(tags.map((tag, t) => [tag, reply[base + derived.length + t] ?? newToken()]));
+      const entries = derived.map((d, e) =>
+        decodeTagged<unknown>(reply[base + e] ?? undefined, d.tags.map((tag) => tokens.get(tag) ?? newToken())),
+      );
+      return { id, entries };
+    });
+    return { index: indexRead, rows };
+  }
+
+  /**
+   * Writes entries back in ONE round trip (one script call), each only if its
+   * tags still hold the tokens of its stamp (a missing tag is created with the
+   * stamp's fresh token). None for `[]`. Never throws for a store that is down.
+   * @throws CacheValueError when a value is not plain JSON (a programming error).
+   */
+  async fill(entries: readonly TaggedFill[]): Promise<void> {
+    if (entries.length === 0) return;
+    const tagSlot = new Map<string, number>();
+    const tagKeys: string[] = [];
+    const tokens: string[] = [];
+    const entryKeys: string[] = [];
+    const entryArgs: string[] = [];
+    for (const entry of entries) {
+      const deps: number[] = [];
+      entry.spec.tags.forEach((tag, i) => {
+        const token = entry.stamp[i] ?? "";
+        const slotKey = `${tag}\u0000${token}`;
+        let slot = tagSlot.get(slotKey);
+        if (slot === undefined) {
+          slot = tagKeys.length + 1;
+          tagSlot.set(slotKey, slot);
+          tagKeys.push(this.tagKey(tag));
+          tokens.push(token);
+        }
+        deps.push(slot);
+      });
+      const stored: Stored<unknown> = { s: [...entry.stamp], v: entry.value };
+      entryKeys.push(this.entryKey(entry.spec.key));
+      entryArgs.push(encodeValue(stored), entry.ttl === null ? "" : String(Math.max(1, Math.round(entry.ttl * 1000))), deps.join(","));
+    }
+    try {
+      await this.cache.backend.eval(fillTaggedScript, [...tagKeys, ...entryKeys], [String(tagKeys.length), ...tokens, ...entryArgs]);
+    } catch {
+      // A dropped fill is only a later miss.
+    }
+  }
+
+}
+
+/** The concrete spec of a template spec (`{id}` in key and tags) for one id. */
+export function forId(spec: TaggedSpec, id: number): TaggedSpec {
+  const s = String(id);
+  return { key: spec.key.replaceAll("{id}", s), tags: spec.tags.map((t) => t.replaceAll("{id}", s)) };
+}
+
+/** A stored entry is valid when its stamp equals the current tokens, tag by tag. */
+function decodeTagged<T>(raw: string | undefined, current: readonly string[]): TaggedRead<T> {
+  if (raw !== undefined) {
+    try {
+      const stored = JSON.parse(raw) as Stored<T>;
+      const s = stored.s;
+      if (Array.isArray(s) && s.length === current.length && s.every((token, i) => token === current[i])) {
+        return { hit: true, value: stored.v, stamp: current };
+      }
+    } catch {
+      // unreadable: a miss
+    }
+  }
+  return { hit: false, stamp: current };
+}
