@@ -5,10 +5,15 @@ import { defineConfig, devices } from "@playwright/test";
 // Playwright never downloads a browser here.
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const DATABASE_URL = process.env.E2E_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/blog_e2e_test";
+// The real Redis, under a key prefix of this run's own (removed by the teardown).
+// Set once in the main process; workers inherit it.
+process.env.E2E_CACHE_PREFIX ??= `e2e-${process.pid}`;
+const REDIS_URL = process.env.E2E_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export default defineConfig({
   testDir: "e2e",
   forbidOnly: !!process.env.CI,
+  globalTeardown: "./e2e/global-teardown.ts",
   retries: 0,
   workers: 1,
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
@@ -41,7 +46,8 @@ export default defineConfig({
     env: {
       PORT: String(PORT),
       DATABASE_URL,
-      CACHE_PREFIX: `e2e-${process.pid}`,
+      REDIS_URL,
+      CACHE_PREFIX: process.env.E2E_CACHE_PREFIX,
       BETTER_AUTH_URL: `http://127.0.0.1:${PORT}`,
       BETTER_AUTH_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
       NEXT_TELEMETRY_DISABLED: "1",

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AppError } from "@/lib/http/errors";
-import { runInScope } from "@/lib/scope";
+import { inScope } from "@/lib/scope";
 import { pageQuerySchema } from "@/lib/posts/schemas";
 import { getPostPage } from "@/lib/posts/service";
 import { formatDate, plural } from "./_components/format";
@@ -14,7 +14,7 @@ export default async function HomePage({ searchParams }: { searchParams: SearchP
   const raw = (await searchParams).page;
   const parsed = pageQuerySchema.safeParse({ page: typeof raw === "string" ? raw : undefined });
   if (!parsed.success) notFound();
-  const { data } = await runInScope(() => getPostPage(parsed.data, { basePath: "/" })).catch((error: unknown) => {
+  const { data } = await inScope(() => getPostPage(parsed.data, { basePath: "/" })).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   });

@@ -67,3 +67,14 @@ test("pages work without JavaScript", async ({ browser }) => {
   await expect(page.locator(".prose")).toBeVisible();
   await context.close();
 });
+
+test("pages report their SQL statements and cache round trips in Server-Timing", async ({ page }) => {
+  const home = await page.goto("/");
+  expect(home?.headers()["server-timing"]).toMatch(/^db;dur=[\d.]+;desc="\d+ queries", cache;dur=[\d.]+;desc="\d+ round trips/);
+  // Warm: the home page is served from the cache (0 statements, 1 round trip).
+  const again = await page.goto("/");
+  expect(again?.headers()["server-timing"]).toContain('desc="0 queries"');
+  expect(again?.headers()["server-timing"]).toContain('desc="1 round trips');
+  const post = await page.goto("/posts/1");
+  expect(post?.headers()["server-timing"]).toMatch(/db;dur=[\d.]+;desc="\d+ queries"/);
+});

@@ -48,6 +48,14 @@ export function runInScope<T>(fn: () => T, scope: RequestScope = createScope()):
   return storage.run(scope, fn);
 }
 
+/**
+ * Runs `fn` in the current request scope, or in a new one when there is none
+ * (the custom server opens one per request; tests and `next dev` may not).
+ */
+export function inScope<T>(fn: () => T): T {
+  return currentScope() ? fn() : runInScope(fn);
+}
+
 /** The scope of the request being served, or undefined outside one. */
 export function currentScope(): RequestScope | undefined {
   return storage.getStore();

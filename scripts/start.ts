@@ -1,6 +1,6 @@
 // `npm start`: the zero-setup path. Validates the environment, applies
 // pending migrations, seeds an empty database, builds when the build is
-// missing or older than the sources, then runs `next start`.
+// missing or older than the sources, then runs the server (server.ts).
 // Each step is its own process so that the embedded PGlite database (a
 // single-process store) is open in one process at a time.
 import { spawn } from "node:child_process";
@@ -98,7 +98,8 @@ async function main(): Promise<void> {
     console.log("[start] building the app (first start or sources changed)…");
     await run("build", bin("next"), ["build"]);
   }
-  const next = spawn(bin("next"), ["start", "-p", String(env.PORT)], {
+  // server.ts is `next start` plus one request scope per request (Server-Timing on pages).
+  const next = spawn(bin("tsx"), ["server.ts"], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },

@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { createCache } from "@/lib/cache/factory";
 import { createTestDatabase, dropDatabase, seedDatabase, TEST_SEED } from "./databases";
 
 // One database per vitest run (the pid keeps two runs on one machine apart),
@@ -11,7 +12,13 @@ export default async function setup(_project: TestProject) {
   process.env.DATABASE_URL = url;
   process.env.REDIS_URL ??= "redis://127.0.0.1:6379";
   process.env.CACHE_PREFIX = `test-${process.pid}`;
+  const prefix = process.env.CACHE_PREFIX;
+  const redisUrl = process.env.REDIS_URL;
   return async () => {
     await dropDatabase(name);
+    // This run's cache keys only (its own prefix; never FLUSHDB).
+    const cache = createCache({ redisUrl, prefix });
+    await cache.clear();
+    await cache.close();
   };
 }

@@ -1,18 +1,22 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { getEnv } from "@/lib/env";
-import { currentScope, runInScope, type RequestScope } from "@/lib/scope";
+import { currentScope, inScope, type RequestScope } from "@/lib/scope";
 import { AppError } from "./errors";
+import { serverTiming } from "./timing";
 
 // The route wrapper: every /api handler runs in a request scope, errors map to
 // the api.md shape in one place, and the scope's accounting becomes headers.
 
 type Handler<C> = (req: Request, ctx: C) => Promise<Response>;
 
-/** Wraps a route handler: request scope, error mapping, accounting headers. */
+/**
+ * Wraps a route handler: request scope (the server's, or a new one when the
+ * handler is called directly, as tests do), error mapping, accounting headers.
+ */
 export function route<C>(handler: Handler<C>): Handler<C> {
   return (req, ctx) =>
-    runInScope(async () => {
+    inScope(async () => {
       let res: Response;
       try {
         res = await handler(req, ctx);
@@ -90,11 +94,3 @@ function addAccountingHeaders(headers: Headers, scope: RequestScope): void {
   headers.set("Server-Timing", serverTiming(scope));
 }
 
-/** The Server-Timing value for a scope (also used by pages). */
-export function serverTiming(scope: RequestScope): string {
-  const { db, cache } = scope;
-  return [
-    `db;dur=${db.durationMs.toFixed(1)};desc="${db.queries} queries"`,
-    `cache;dur=${cache.durationMs.toFixed(1)};desc="${cache.roundTrips} round trips, ${cache.hits} hits, ${cache.misses} misses"`,
-  ].join(", ");
-}

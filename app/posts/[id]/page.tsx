@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { AppError } from "@/lib/http/errors";
-import { runInScope } from "@/lib/scope";
+import { inScope } from "@/lib/scope";
 import { parsePostId } from "@/lib/posts/schemas";
 import { getPost } from "@/lib/posts/service";
 import { formatDate, plural } from "../../_components/format";
@@ -15,7 +15,7 @@ type Params = Promise<{ id: string }>;
 const loadPost = cache(async (rawId: string) => {
   const id = parsePostId(rawId);
   if (id === null) notFound();
-  return runInScope(async () => (await getPost(id)).data).catch((error: unknown) => {
+  return inScope(async () => (await getPost(id)).data).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   });
