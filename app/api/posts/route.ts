@@ -1,25 +1,23 @@
-import { AppError } from "@/lib/http/errors";
+import { assertSameOrigin, readJson, readQuery, requireViewer } from "@/lib/http/guards";
 import { jsonResponse, methodNotAllowed, route } from "@/lib/http/respond";
-import { pageQuerySchema } from "@/lib/posts/schemas";
+import { createPostSchema, pageQuerySchema } from "@/lib/posts/schemas";
 import { getPostPage } from "@/lib/posts/service";
+import { createPost } from "@/lib/posts/writes";
 
 export const dynamic = "force-dynamic";
 
 export const GET = route(async (req) => {
-  const params = Object.fromEntries(new URL(req.url).searchParams);
-  const parsed = pageQuerySchema.safeParse(params);
-  if (!parsed.success) {
-    throw new AppError(
-      "validation_error",
-      "Invalid query string.",
-      parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
-    );
-  }
-  const { data, etag } = await getPostPage(parsed.data);
+  const { data, etag } = await getPostPage(readQuery(req, pageQuerySchema));
   return jsonResponse(req, data, { etag });
 });
 
-export const POST = methodNotAllowed(["GET"]);
-export const PUT = methodNotAllowed(["GET"]);
-export const PATCH = methodNotAllowed(["GET"]);
-export const DELETE = methodNotAllowed(["GET"]);
+export const POST = route(async (req) => {
+  assertSameOrigin(req);
+  const viewer = await requireViewer(req);
+  const input = await readJson(req, createPostSchema);
+  return jsonResponse(req, await createPost(viewer, input), { status: 201 });
+});
+
+export const PUT = methodNotAllowed(["GET", "POST"]);
+export const PATCH = methodNotAllowed(["GET", "POST"]);
+export const DELETE = methodNotAllowed(["GET", "POST"]);

@@ -1,0 +1,80 @@
+import "server-only";
+import { betterAuth } from "better-auth";
+import { prismaAdapter } from "better-auth/adapters/prisma";
+import { APIError } from "better-auth/api";
+import { getDb } from "@/lib/db/client";
+import { getAuthSecret, getEnv } from "@/lib/env";
+import { trustedOriginsFor } from "./trusted-origins";
+
+/** A display name is shown as the author of posts and comments. */
+export const NAME_MAX_LENGTH = 100;
+
+/** Trims a user's name; rejects a blank or overlong one (better-auth takes any string). */
+function normalizeName(name: unknown): string {
+  const trimmed = typeof name === "string" ? name.trim() : "";
+  if (trimmed.length === 0 || trimmed.length > NAME_MAX_LENGTH) {
+    throw new APIError("BAD_REQUEST", {
+      code: "INVALID_NAME",
+      message: `Name must be 1 to ${NAME_MAX_LENGTH} characters`,
+    });
+  }
+  return trimmed;
+}
+
+/**
+ * better-auth, built on first use (not at import: `next build` evaluates
+ * route modules, and opening the embedded database then would be wrong).
+ *
+ * - email + password, sessions in the database (better-auth owns User,
+ *   Session, Account, Verification in schema.prisma);
+ * - httpOnly, SameSite=Lax cookies (Secure when the app's URL is https);
+ * - the session is also kept for 60 s in a signed cookie, so a signed-in read
+ *   does not cost a session query every time (a sign-out elsewhere takes
+ *   effect on this device within 60 s);
+ * - the library's rate limit is on, with a tighter rule for sign-in/sign-up
+ *   (explicitly: its default is "on in production only"). It counts per
+ *   client IP (from X-Forwarded-For) per path, in this process's memory, and
+ *   only for requests through the HTTP handler (app/api/auth) — a direct
+ *   `auth.api.*` call from server code is not limited;
+ * - browser POSTs must come from the app's own origin (trusted-origins.ts).
+ */
+function createAuth() {
+  const env = getEnv();
+  return betterAuth({
+    appName: "Cached Blog",
+    baseURL: env.authUrl,
+    trustedOrigins: trustedOriginsFor(env.authUrl),
+    secret: getAuthSecret(env),
+    database: prismaAdapter(getDb(), { provider: "postgresql" }),
+    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, autoSignIn: true },
+    databaseHooks: {
+      user: {
+        create: { before: async (user) => ({ data: { ...user, name: normalizeName(user.name) } }) },
+        update: {
+          before: async (user) => ("name" in user ? { data: { ...user, name: normalizeName(user.name) } } : undefined),
+        },
+      },
+    },
+    session: { cookieCache: { enabled: true, maxAge: 60 } },
+    rateLimit: {
+      enabled: true,
+      window: 60,
+      max: 100,
+      customRules: {
+        "/sign-in/email": { window: 60, max: 10 },
+        "/sign-up/email": { window: 60, max: 5 },
+      },
+    },
+    advanced: { useSecureCookies: env.authUrl.startsWith("https://") },
+    telemetry: { enabled: false },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+const globalForAuth = globalThis as unknown as { blogAuth?: Auth };
+
+export function getAuth(): Auth {
+  globalForAuth.blogAuth ??= createAuth();
+  return globalForAuth.blogAuth;
+}

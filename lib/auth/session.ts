@@ -1,0 +1,17 @@
+import "server-only";
+import { getAuth } from "./auth";
+
+/** Who is making a request: the signed-in user, as the API's `Author` shape. */
+export interface Viewer {
+  id: string;
+  name: string;
+}
+
+/**
+ * The signed-in user of a request, or null. Reads the session cookie (from the
+ * signed cookie cache when fresh, else one session query).
+ */
+export async function getViewer(headers: Headers): Promise<Viewer | null> {
+  const session = await getAuth().api.getSession({ headers });
+  return session ? { id: session.user.id, name: session.user.name } : null;
+}
