@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as postPosts } from "@/app/api/posts/route";
+import { PUT as putPosts } from "@/app/api/posts/route";
 import type { Page, PostDetail, PostSummary } from "@/lib/posts/types";
 import { call, dbQueries, expectErrorShape, json } from "./http";
 import { loadRoutes, MODES } from "./routes";
@@ -127,7 +127,7 @@ describe.each(MODES)("CACHE_MODE=%s", (mode) => {
     });
 
     it("answers other methods with 405 in the error shape", async () => {
-      const res = await call(postPosts, "/api/posts", { method: "POST" });
+      const res = await call(putPosts, "/api/posts", { method: "PUT" });
       expect(res.status).toBe(405);
       expectErrorShape(await res.json(), "method_not_allowed");
     });

@@ -55,6 +55,8 @@ export interface Backend {
    * load it).
    */
   eval<R extends ScriptReply>(script: Script<R>, keys: readonly string[], args: readonly (string | number)[]): Promise<R>;
+  /** The circuit breaker's state ("closed" when the backend has none, as in memory). */
+  circuitState(): "closed" | "open" | "half-open";
   /** Releases the connection / memory. Later calls fail as "closed" (misses for Cache). Idempotent. */
   close(): Promise<void>;
 }
@@ -117,6 +119,13 @@ export interface Script<R extends ScriptReply = ScriptReply> {
   readonly account?: ScriptAccount<R>;
 }
 
+const registry = new Set<Script>();
+
+/** Every script defined so far: a backend loads them all when it connects. */
+export function registeredScripts(): readonly Script[] {
+  return [...registry];
+}
+
 /** Defines a script (see `Script`). Call at module level. */
 export function defineScript<R extends ScriptReply>(definition: {
   name: string;
@@ -125,5 +134,7 @@ export function defineScript<R extends ScriptReply>(definition: {
   account?: ScriptAccount<R>;
 }): Script<R> {
   const sha1 = createHash("sha1").update(definition.lua).digest("hex");
-  return Object.freeze({ ...definition, sha1 });
+  const script = Object.freeze({ ...definition, sha1 });
+  registry.add(script as Script);
+  return script;
 }

@@ -53,7 +53,7 @@ export class CacheKeyMissingError extends CacheError {
   }
 }
 
-export type UnavailableReason = "timeout" | "offline" | "closed" | "error";
+export type UnavailableReason = "timeout" | "offline" | "closed" | "error" | "circuit-open";
 
 /**
  * The store did not answer: a timeout, a connection error, a closed client or

@@ -38,6 +38,10 @@ class MemoryBackend implements Backend {
   readonly #maxBytes: number;
   #closed = false;
 
+  circuitState(): "closed" {
+    return "closed";
+  }
+
   constructor(options: MemoryBackendOptions) {
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.#lru = new LRUCache<string, string>({

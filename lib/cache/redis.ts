@@ -1,7 +1,8 @@
 // The ONLY module of the project that imports ioredis (checked by
 // boundaries.test.ts). Everything else talks to the `Backend` interface.
 import { Redis } from "ioredis";
-import type { Backend, RawEntry, Script, ScriptReply } from "./backend";
+import { type Backend, type RawEntry, registeredScripts, type Script, type ScriptReply } from "./backend";
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "./circuit-breaker";
 import { CacheUnavailableError, CacheValueError } from "./errors";
 import { argsBytes, type BackendOp, byteLength, type CacheListener, type CallStats, recordCall, replyBytes } from "./events";
 import { type CacheLogger, defaultLogger, rateLimited } from "./log";
@@ -23,6 +24,8 @@ export interface RedisBackendOptions {
   logger?: CacheLogger;
   /** Called after every call, like the process-wide listeners. */
   onEvent?: CacheListener;
+  /** Circuit breaker settings (default: opens after 5 consecutive failures, probes after 1 s). */
+  circuit?: CircuitBreakerOptions;
 }
 
 const SCAN_COUNT = 1_000;
@@ -57,11 +60,13 @@ class RedisBackend implements Backend {
   readonly #client: Redis;
   readonly #timeoutMs: number;
   readonly #onEvent: CacheListener | undefined;
+  readonly #breaker: CircuitBreaker;
   #closed = false;
 
   constructor(options: RedisBackendOptions) {
     this.#timeoutMs = options.timeoutMs ?? 200;
     this.#onEvent = options.onEvent;
+    this.#breaker = new CircuitBreaker(options.circuit);
     this.#client = new Redis(options.url, {
       lazyConnect: true,
       enableOfflineQueue: true,
@@ -77,6 +82,14 @@ class RedisBackend implements Backend {
     const warn = rateLimited(options.logger ?? defaultLogger);
     // Without a listener ioredis stays silent; with one, an outage is one line per 10 s.
     this.#client.on("error", (error: Error) => warn(`Redis connection error: ${error.message}`));
+    // Load every known script once per connection (also after a restart of
+    // the server, which forgets them), so no request pays for SCRIPT LOAD.
+    // Scripts defined later are loaded on first use (NOSCRIPT, below).
+    this.#client.on("ready", () => {
+      const pipeline = this.#client.pipeline();
+      for (const script of registeredScripts()) pipeline.script("LOAD", script.lua);
+      pipeline.exec().catch(() => {});
+    });
   }
 
   /**
@@ -114,6 +127,7 @@ class RedisBackend implements Backend {
         if (call.settled) return;
         call.settled = true;
         const error = new CacheUnavailableError("timeout", `Redis did not answer ${op} within ${this.#timeoutMs} ms`);
+        this.#breaker.failure();
         this.#report(op, script, keys, failedStats(call.roundTrips, reads, bytesWritten), startedAt, error);
         reject(error);
       }, this.#timeoutMs);
@@ -130,6 +144,7 @@ class RedisBackend implements Backend {
           const counted = stats(result);
           call.settled = true;
           clearTimeout(timer);
+          this.#breaker.success();
           counted.roundTrips = call.roundTrips;
           counted.bytesWritten = bytesWritten;
           this.#report(op, script, keys, counted, startedAt, undefined);
@@ -141,6 +156,7 @@ class RedisBackend implements Backend {
           call.settled = true;
           clearTimeout(timer);
           const error = unavailable(op, cause);
+          if (!(cause instanceof CacheValueError)) this.#breaker.failure();
           this.#report(op, script, keys, failedStats(call.roundTrips, reads, bytesWritten), startedAt, error);
           reject(error);
         });
@@ -152,7 +168,13 @@ class RedisBackend implements Backend {
     const status = this.#client.status;
     // In these states a command would only wait in ioredis's offline queue for a server that is down.
     if (status === "reconnecting" || status === "close" || status === "end") return new CacheUnavailableError("offline", `Redis is unreachable (connection ${status})`);
+    // Open after repeated failures (e.g. a server that accepts connections and never answers): refuse without waiting.
+    if (!this.#breaker.allow()) return new CacheUnavailableError("circuit-open", "Redis failed repeatedly; not trying again for a moment");
     return undefined;
+  }
+
+  circuitState(): CircuitState {
+    return this.#breaker.state;
   }
 
   #report(op: BackendOp, script: string | undefined, keys: readonly string[], stats: CallStats, startedAt: number, error: CacheUnavailableError | undefined): void {

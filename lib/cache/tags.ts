@@ -52,6 +52,21 @@ interface Stored<T> {
   v: T;
 }
 
+/**
+ * The epoch: an implicit tag of EVERY entry. When a bump cannot be made
+ * (the cache is down while a write commits), the epoch is bumped as soon as
+ * the cache answers again, which invalidates everything written before — so
+ * a write made during an outage can never be hidden by an entry from before it.
+ */
+export const EPOCH_TAG = "epoch";
+
+function withEpoch(spec: TaggedSpec): TaggedSpec {
+  return { key: spec.key, tags: [...spec.tags, EPOCH_TAG] };
+}
+
+/** How often a pending epoch bump is retried while the cache is down. */
+const EPOCH_RETRY_MS = 250;
+
 const processId = randomBytes(6).toString("base64url");
 let counter = 0;
 
@@ -126,16 +141,16 @@ return written`,
 /**
  * Reads an index entry (e.g. a page of post ids), its tag, and — in the same
  * call — every key derived from the ids it lists.
- * KEYS[1] = the index entry, KEYS[2] = its tag. ARGV = key templates in which
- * `{id}` stands for each id of the entry's `v.ids`. Reply: [entry or false,
- * tag token or false, then per id, per template: value or false].
+ * KEYS[1] = the index entry, KEYS[2..] = its tags. ARGV = key templates in
+ * which `{id}` stands for each id of the entry's `v.ids`. Reply: [entry or
+ * false, each tag's token or false, then per id, per template: value or false].
  * One round trip for a whole warm list page.
  */
 export const readIndexedScript = defineScript<(string | null)[]>({
   name: "readIndexed",
   lua: `local entry = redis.call('GET', KEYS[1])
-local tag = redis.call('GET', KEYS[2])
-local out = {entry or false, tag or false}
+local out = {entry or false}
+for i = 2, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) or false end
 if not entry then return out end
 local ok, decoded = pcall(cjson.decode, entry)
 if not ok or type(decoded) ~= 'table' or type(decoded.v) ~= 'table' or type(decoded.v.ids) ~= 'table' then return out end
@@ -150,8 +165,8 @@ for i = 1, #keys do out[#out + 1] = values[i] or false end
 return out`,
   run(store, keys, args) {
     const entry = store.get(keys[0] ?? "");
-    const tag = store.get(keys[1] ?? "");
-    const out: (string | null)[] = [entry ?? null, tag ?? null];
+    const out: (string | null)[] = [entry ?? null];
+    for (const key of keys.slice(1)) out.push(store.get(key) ?? null);
     if (entry === undefined) return out;
     let ids: unknown;
     try {
@@ -200,11 +215,66 @@ export class TagStore {
    */
   async invalidate(tags: readonly string[]): Promise<void> {
     if (tags.length === 0) return;
+    await this.#flushEpoch();
     const entries = [...new Set(tags)].map((tag) => ({ key: this.tagKey(tag), value: newToken(), ttlMs: null }));
     try {
-      await this.cache.backend.mset(entries);
+      const notStored = await this.cache.backend.mset(entries);
+      if (notStored.length > 0) this.#epochPending();
     } catch {
-      // Counted as an error by the backend; the reliability issue adds the epoch.
+      // The bump is lost: bump the epoch as soon as the cache answers again.
+      this.#epochPending();
+    }
+  }
+
+  /** True while an epoch bump is owed (a tag bump failed and the cache has not answered since). */
+  get epochBumpPending(): boolean {
+    return this.#pendingEpoch;
+  }
+
+  #pendingEpoch = false;
+  /** Tokens this process proposed for tags it found missing (see #tokenOf). */
+  readonly #proposed = new Map<string, string>();
+
+  /**
+   * The token to stamp with for `tag`: its current token, or — when the tag
+   * key is missing — a fresh one, the SAME for every read of this process
+   * until the tag is seen to exist (so the fills of one request agree, and
+   * the first fill creates the tag with it). Once a fill has run or the tag
+   * is seen, the proposal is dropped: a tag lost later gets a new token,
+   * never an old one.
+   */
+  #tokenOf(tag: string, current: string | undefined): string {
+    if (current !== undefined) {
+      if (this.#proposed.size > 0) this.#proposed.delete(tag);
+      return current;
+    }
+    let token = this.#proposed.get(tag);
+    if (token === undefined) {
+      if (this.#proposed.size >= 10_000) this.#proposed.clear();
+      token = newToken();
+      this.#proposed.set(tag, token);
+    }
+    return token;
+  }
+  #retry: ReturnType<typeof setInterval> | undefined;
+
+  #epochPending(): void {
+    this.#pendingEpoch = true;
+    this.#retry ??= setInterval(() => void this.#flushEpoch(), EPOCH_RETRY_MS);
+    this.#retry.unref?.();
+  }
+
+  /** Makes an owed epoch bump (one round trip, only after a failed invalidation). */
+  async #flushEpoch(): Promise<void> {
+    if (!this.#pendingEpoch) return;
+    try {
+      const notStored = await this.cache.backend.mset([{ key: this.tagKey(EPOCH_TAG), value: newToken(), ttlMs: null }]);
+      if (notStored.length > 0) return;
+      this.#pendingEpoch = false;
+      if (this.#retry) clearInterval(this.#retry);
+      this.#retry = undefined;
+    } catch {
+      // still down; the timer tries again
     }
   }
 
@@ -213,8 +283,10 @@ export class TagStore {
    * MGET). Results line up with `specs`. A miss carries the stamp a fill must
    * use: the current tokens, or fresh ones for tags that have none.
    */
-  async read<T>(specs: readonly TaggedSpec[]): Promise<TaggedRead<T>[]> {
-    if (specs.length === 0) return [];
+  async read<T>(plain: readonly TaggedSpec[]): Promise<TaggedRead<T>[]> {
+    if (plain.length === 0) return [];
+    await this.#flushEpoch();
+    const specs = plain.map(withEpoch);
     const tagIndex = new Map<string, number>();
     for (const spec of specs) for (const tag of spec.tags) if (!tagIndex.has(tag)) tagIndex.set(tag, tagIndex.size);
     const keys = specs.map((s) => this.entryKey(s.key));
@@ -225,17 +297,8 @@ export class TagStore {
     } catch {
       raw = [];
     }
-    const tokens = [...tagIndex.keys()].map((_, i) => raw[specs.length + i]);
-    const fresh = new Map<number, string>();
-    const tokenOf = (tag: string): string => {
-      const i = tagIndex.get(tag) ?? 0;
-      const current = tokens[i];
-      if (current !== undefined) return current;
-      let token = fresh.get(i);
-      if (token === undefined) fresh.set(i, (token = newToken()));
-      return token;
-    };
-    return specs.map((spec, i) => decodeTagged<T>(raw[i], spec.tags.map(tokenOf)));
+    const tokens = new Map([...tagIndex.keys()].map((tag, i) => [tag, this.#tokenOf(tag, raw[specs.length + i])]));
+    return specs.map((spec, i) => decodeTagged<T>(raw[i], spec.tags.map((tag) => tokens.get(tag) ?? "")));
   }
 
   /**
@@ -251,24 +314,31 @@ export class TagStore {
     index: TaggedSpec,
     derived: readonly TaggedSpec[],
   ): Promise<{ index: TaggedRead<T>; rows: { id: number; entries: TaggedRead<unknown>[] }[] }> {
-    if (index.tags.length !== 1) throw new Error("readIndexed takes an index entry with exactly one tag");
+    await this.#flushEpoch();
+    const indexSpec = withEpoch(index);
+    derived = derived.map(withEpoch);
     const tags = [...new Set(derived.flatMap((d) => d.tags))];
     const templates = [...derived.map((d) => this.entryKey(d.key)), ...tags.map((t) => this.tagKey(t))];
     let reply: (string | null)[] = [];
     try {
       reply = await this.cache.backend.eval(
         readIndexedScript,
-        [this.entryKey(index.key), this.tagKey(index.tags[0] ?? "")],
+        [this.entryKey(indexSpec.key), ...indexSpec.tags.map((t) => this.tagKey(t))],
         templates,
       );
     } catch {
       reply = [];
     }
-    const indexRead = decodeTagged<T>(reply[0] ?? undefined, [reply[1] ?? newToken()]);
+    const head = 1 + indexSpec.tags.length;
+    const tokenOrFresh = (tag: string, raw: string | null | undefined) => this.#tokenOf(tag, raw ?? undefined);
+    const indexRead = decodeTagged<T>(
+      reply[0] ?? undefined,
+      indexSpec.tags.map((tag, i) => tokenOrFresh(tag, reply[1 + i])),
+    );
     const ids = indexRead.hit ? indexRead.value.ids : [];
     const rows = ids.map((id, r) => {
-      const base = 2 + r * templates.length;
-      const tokens = new Map(tags.map((tag, t) => [tag, reply[base + derived.length + t] ?? newToken()]));
+      const base = head + r * templates.length;
+      const tokens = new Map(tags.map((tag, t) => [tag, tokenOrFresh(tag.replaceAll("{id}", String(id)), reply[base + derived.length + t])]));
       const entries = derived.map((d, e) =>
         decodeTagged<unknown>(reply[base + e] ?? undefined, d.tags.map((tag) => tokens.get(tag) ?? newToken())),
       );
@@ -285,6 +355,7 @@ export class TagStore {
    */
   async fill(entries: readonly TaggedFill[]): Promise<void> {
     if (entries.length === 0) return;
+    await this.#flushEpoch();
     const tagSlot = new Map<string, number>();
     const tagKeys: string[] = [];
     const tokens: string[] = [];
@@ -292,7 +363,7 @@ export class TagStore {
     const entryArgs: string[] = [];
     for (const entry of entries) {
       const deps: number[] = [];
-      entry.spec.tags.forEach((tag, i) => {
+      withEpoch(entry.spec).tags.forEach((tag, i) => {
         const token = entry.stamp[i] ?? "";
         const slotKey = `${tag}\u0000${token}`;
         let slot = tagSlot.get(slotKey);
@@ -313,6 +384,8 @@ export class TagStore {
     } catch {
       // A dropped fill is only a later miss.
     }
+    // The tags now exist (created with our proposal or by someone else): never propose those tokens again.
+    if (this.#proposed.size > 0) for (const entry of entries) for (const tag of withEpoch(entry.spec).tags) this.#proposed.delete(tag);
   }
 
 }

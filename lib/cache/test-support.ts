@@ -47,3 +47,51 @@ export async function silentServer(): Promise<{ port: number; close: () => Promi
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A redis-server of the test's own on a free port (never the shared one), so
+ * a test can stop, freeze and restart it by PID.
+ */
+export async function ownRedis(): Promise<{ url: string; port: number; pid: number; stop: () => Promise<void>; restart: () => Promise<void> }> {
+  const { spawn } = await import("node:child_process");
+  const port = await closedPort();
+  let child = start();
+  function start() {
+    const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    return proc;
+  }
+  async function waitReady(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, "127.0.0.1", () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.on("error", () => resolve(false));
+      });
+      if (ok) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server on ${port} did not start`);
+  }
+  async function stop(): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGKILL");
+    await exited;
+  }
+  await waitReady();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return child.pid ?? 0;
+    },
+    stop,
+    restart: async () => {
+      await stop();
+      child = start();
+      await waitReady();
+    },
+  };
+}

@@ -87,3 +87,20 @@ describe.each([
     await cache.close();
   });
 });
+
+describe("the circuit breaker against a server that never answers", () => {
+  it("after 5 timeouts, calls are refused at once (no more timeouts), and the state says open", async () => {
+    const server = await silentServer();
+    const errors: string[] = [];
+    const cache = createCache({ redisUrl: `redis://127.0.0.1:${server.port}`, prefix: "breaker", timeoutMs: TIMEOUT_MS, logger: () => {}, onEvent: (e) => { if (e.error) errors.push(e.error.reason); } });
+    try {
+      for (let i = 0; i < 20; i++) expect(await cache.get(`k${i}`)).toBeUndefined();
+      expect(errors.slice(0, 5)).toEqual(Array(5).fill("timeout"));
+      expect(errors.slice(5)).toEqual(Array(15).fill("circuit-open"));
+      expect(cache.backend.circuitState()).toBe("open");
+    } finally {
+      await cache.close();
+      await server.close();
+    }
+  });
+});
