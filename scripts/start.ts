@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { EnvError, getAuthSecret, parseEnv } from "@/lib/env";
+import { buildIfStale } from "./lib/build";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -22,26 +23,6 @@ function run(step: string, command: string, args: string[]): Promise<void> {
       code === 0 ? resolve() : reject(new Error(`${step} failed (${signal ?? `exit code ${code}`})`)),
     );
   });
-}
-
-/** Newest modification time under `dir` (files only), skipping build output. */
-function newestMtime(target: string): number {
-  const stat = fs.statSync(target, { throwIfNoEntry: false });
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = 0;
-  for (const entry of fs.readdirSync(target)) {
-    if (entry === "node_modules" || entry.startsWith(".") || entry.endsWith(".test.ts")) continue;
-    newest = Math.max(newest, newestMtime(path.join(target, entry)));
-  }
-  return newest;
-}
-
-function buildIsStale(): boolean {
-  const buildId = fs.statSync(path.join(root, ".next", "BUILD_ID"), { throwIfNoEntry: false });
-  if (!buildId) return true;
-  const sources = ["app", "lib", "public", "generated", "next.config.mjs", "package-lock.json", "tsconfig.json"];
-  return sources.some((s) => newestMtime(path.join(root, s)) > buildId.mtimeMs);
 }
 
 /**
@@ -94,10 +75,7 @@ async function main(): Promise<void> {
   if (!env.DATABASE_URL) lockDataDir(env.DATA_DIR);
   await run("migrate", bin("tsx"), ["scripts/db/migrate.ts"]);
   await run("seed", bin("tsx"), ["--conditions=react-server", "scripts/seed.ts", "--if-empty", ...DEFAULT_SEED]);
-  if (buildIsStale()) {
-    console.log("[start] building the app (first start or sources changed)…");
-    await run("build", bin("next"), ["build"]);
-  }
+  await buildIfStale((command, args) => run("build", command, args));
   // server.ts is `next start` plus one request scope per request (Server-Timing on pages).
   const next = spawn(bin("tsx"), ["server.ts"], {
     cwd: root,

@@ -196,23 +196,23 @@ describe.each<Kind>(["memory", "redis"])("Cache on the %s backend", (kind) => {
     });
 
     it("honours default, explicit and null TTLs; touch, incr and incrVersion keep or change them", async () => {
-      const short = new Cache(cache.backend, { prefix, defaultTtl: 0.1, version: 50 });
-      await short.set("default", "gone soon"); // default TTL 100 ms
-      await short.set("explicit", "gone soon", { ttl: 0.1 });
+      const short = new Cache(cache.backend, { prefix, defaultTtl: 1, version: 50 });
+      await short.set("default", "gone soon"); // default TTL 1 s (long enough for a loaded machine to finish the sets)
+      await short.set("explicit", "gone soon", { ttl: 1 });
       await short.set("forever", "stays", { ttl: null }); // null beats the default
-      await short.set("replaced", "x", { ttl: 0.1 });
+      await short.set("replaced", "x", { ttl: 1 });
       await short.set("replaced", "y", { ttl: null }); // a new set without expiry clears the old TTL
       await short.set("touched-null", "stays");
       await short.touch("touched-null", { ttl: null });
       await short.set("touched-short", "gone soon", { ttl: null });
-      await short.touch("touched-short", { ttl: 0.1 });
-      await short.set("counter", 1, { ttl: 0.1 });
+      await short.touch("touched-short", { ttl: 1 });
+      await short.set("counter", 1, { ttl: 1 });
       await short.incr("counter");
-      await short.set("moved", "v", { ttl: 0.1 });
+      await short.set("moved", "v", { ttl: 1 });
       expect(await short.incrVersion("moved")).toBe(51);
       expect(await short.getMany(["default", "explicit", "forever", "counter"])).toEqual(["gone soon", "gone soon", "stays", 2]);
 
-      await sleep(300);
+      await sleep(1_300);
       expect(await short.getMany(["default", "explicit", "forever", "replaced", "touched-null", "touched-short", "counter"])).toEqual([
         undefined,
         undefined,

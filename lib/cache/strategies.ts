@@ -17,6 +17,31 @@ import type { TagStore, TaggedFill, TaggedSpec } from "./tags";
 
 const inflight = new Map<string, Promise<unknown>>();
 
+/**
+ * One database load per key AND STAMP at a time in this process: a caller
+ * whose read saw the same tag tokens as a running load joins it instead of
+ * starting another, so a cold key hit by 200 concurrent requests costs one
+ * load. Put the write-back INSIDE the flight: a caller whose read missed
+ * before the write-back landed then always finds the flight still running
+ * (replies on one connection arrive in order).
+ *
+ * Why the stamp (the tokens the caller read before loading) is part of the
+ * key: a load that started before a write's bump may return pre-write data;
+ * a caller that read the bumped tokens must not join it, or it would serve a
+ * value older than an acknowledged write.
+ *
+ * The SQL is counted in the request that started the load.
+ */
+export function singleFlight<T>(key: string, stamp: readonly string[], load: () => Promise<T>): Promise<T> {
+  const fullKey = `${key}|${stamp.join(",")}`;
+  let pending = inflight.get(fullKey) as Promise<T> | undefined;
+  if (!pending) {
+    pending = load().finally(() => inflight.delete(fullKey));
+    inflight.set(fullKey, pending);
+  }
+  return pending;
+}
+
 /** Read-through for one value. `load` runs at most once per key at a time in this process. */
 export async function cachedOne<T>(
   store: TagStore,
@@ -27,16 +52,11 @@ export async function cachedOne<T>(
   const [read] = await store.read<T>([spec]);
   if (read?.hit) return read.value;
   const stamp = read?.stamp ?? [];
-  let pending = inflight.get(spec.key) as Promise<T> | undefined;
-  if (!pending) {
-    pending = (async () => {
-      const value = await load();
-      await store.fill([{ spec, value, stamp, ttl }]);
-      return value;
-    })().finally(() => inflight.delete(spec.key));
-    inflight.set(spec.key, pending);
-  }
-  return pending;
+  return singleFlight(spec.key, stamp, async () => {
+    const value = await load();
+    await store.fill([{ spec, value, stamp, ttl }]);
+    return value;
+  });
 }
 
 /**
@@ -56,16 +76,22 @@ export async function cachedMany<T>(
   const values: (T | undefined)[] = reads.map((r) => (r.hit ? r.value : undefined));
   const missing = ids.filter((_, i) => !reads[i]?.hit);
   if (missing.length === 0) return values as T[];
-  const loaded = await loadMany([...new Set(missing)]);
-  const fills: TaggedFill[] = [];
-  ids.forEach((id, i) => {
-    const read = reads[i];
-    if (!read || read.hit) return;
-    if (!loaded.has(id)) throw new Error(`loadMany did not return a value for id ${id}`);
-    const value = loaded.get(id) as T;
-    values[i] = value;
-    fills.push({ spec: specs[i]!, value, stamp: read.stamp, ttl });
+  const missingIds = [...new Set(missing)];
+  const stamps = ids.flatMap((_, i) => (reads[i]?.hit ? [] : (reads[i]?.stamp ?? [])));
+  const loaded = await singleFlight(`many:${specs.map((s) => s.key).join(",")}`, stamps, async () => {
+    const result = await loadMany(missingIds);
+    const fills: TaggedFill[] = [];
+    ids.forEach((id, i) => {
+      const read = reads[i];
+      if (!read || read.hit) return;
+      if (!result.has(id)) throw new Error(`loadMany did not return a value for id ${id}`);
+      fills.push({ spec: specs[i]!, value: result.get(id) as T, stamp: read.stamp, ttl });
+    });
+    await store.fill(fills);
+    return result;
   });
-  await store.fill(fills);
+  ids.forEach((id, i) => {
+    if (!reads[i]?.hit) values[i] = loaded.get(id) as T;
+  });
   return values as T[];
 }

@@ -18,13 +18,18 @@ import { encodeValue } from "./json";
  * - a fill that raced a write is never served after it: it read the token
  *   before the write bumped it, so its stamp is already old when it lands
  *   (Facebook's stale-set problem, solved with versions instead of leases);
- * - a tag key that is missing (never bumped, or evicted) gets a FRESH token at
- *   fill time, so an old entry can never become valid again by a tag's loss.
+ * - a tag key that is missing (never used yet, or lost) is CREATED by the read
+ *   that finds it missing, atomically, with a fresh token: every process then
+ *   stamps with the same token (concurrent fills from two instances agree),
+ *   and an old entry can never become valid again by a tag's loss.
  *
- * Round trips: a read of any number of entries with their tags is one MGET
- * (`read`) or one script call (`readIndexed`); a fill of any number of entries
- * is one script call (`fill`), which also refuses to write an entry whose tags
- * moved since its stamp was read; an invalidation is one pipeline.
+ * Round trips: a read of any number of entries with their tags is one script
+ * call (`read`, `readIndexed`: GET the tags — SET the missing ones — and MGET
+ * the entries); a fill of any number of entries is one script call (`fill`),
+ * which refuses to write an entry whose tags moved since its stamp was read;
+ * an invalidation is one pipeline. Tags carry no TTL: run Redis with a
+ * `volatile-*` maxmemory policy so that only entries (which all have TTLs)
+ * are ever evicted.
  */
 
 /** One entry and the tags it depends on. `key` and tags are logical (unprefixed). */
@@ -80,19 +85,14 @@ export function newToken(): string {
  * Writes entries whose tags still hold the tokens they were stamped with.
  * KEYS: the distinct tag keys (n of them), then the entry keys.
  * ARGV: n, the n expected tokens, then per entry: value, ttl in ms ("" = none),
- * and the 1-based indexes of its tags joined by ",".
- * A missing tag is created with the expected token (SET, no expiry) first: the
- * fresh token that `read` chose for it. Reply: how many entries were written.
+ * and the 1-based indexes of its tags joined by ",". A tag that moved (or
+ * vanished) since the read keeps its entries out. Reply: how many were written.
  */
 export const fillTaggedScript = defineScript<number>({
   name: "fillTagged",
   lua: `local n = tonumber(ARGV[1])
 local ok = {}
-for i = 1, n do
-  local cur = redis.call('GET', KEYS[i])
-  if not cur then redis.call('SET', KEYS[i], ARGV[1 + i]); cur = ARGV[1 + i] end
-  ok[i] = (cur == ARGV[1 + i])
-end
+for i = 1, n do ok[i] = (redis.call('GET', KEYS[i]) == ARGV[1 + i]) end
 local written = 0
 local a = n + 2
 for j = n + 1, #KEYS do
@@ -111,16 +111,7 @@ return written`,
   run(store: ScriptStore, keys, args) {
     const n = Number(args[0]);
     const ok: boolean[] = [];
-    for (let i = 0; i < n; i++) {
-      const key = keys[i] ?? "";
-      const expected = args[1 + i] ?? "";
-      let current = store.get(key);
-      if (current === undefined) {
-        store.set(key, expected, null);
-        current = expected;
-      }
-      ok.push(current === expected);
-    }
+    for (let i = 0; i < n; i++) ok.push(store.get(keys[i] ?? "") === (args[1 + i] ?? ""));
     let written = 0;
     let a = n + 1;
     for (let j = n; j < keys.length; j++) {
@@ -139,34 +130,89 @@ return written`,
 });
 
 /**
- * Reads an index entry (e.g. a page of post ids), its tag, and — in the same
- * call — every key derived from the ids it lists.
- * KEYS[1] = the index entry, KEYS[2..] = its tags. ARGV = key templates in
- * which `{id}` stands for each id of the entry's `v.ids`. Reply: [entry or
- * false, each tag's token or false, then per id, per template: value or false].
- * One round trip for a whole warm list page.
+ * Reads entries and the tokens of their tags, creating missing tags with a
+ * fresh token. KEYS: the entry keys (m of them), then the tag keys.
+ * ARGV[1] = m, ARGV[2] = the fresh token. Reply: the entries' values (false
+ * when absent), then the tags' tokens.
+ */
+export const readTaggedScript = defineScript<(string | null)[]>({
+  name: "readTagged",
+  lua: `local m = tonumber(ARGV[1])
+local out = {}
+if m > 0 then
+  local values = redis.call('MGET', unpack(KEYS, 1, m))
+  for i = 1, m do out[i] = values[i] or false end
+end
+for i = m + 1, #KEYS do
+  local t = redis.call('GET', KEYS[i])
+  if not t then redis.call('SET', KEYS[i], ARGV[2]); t = ARGV[2] end
+  out[i] = t
+end
+return out`,
+  run(store, keys, args) {
+    const m = Number(args[0]);
+    return keys.map((key, i) => {
+      if (i < m) return store.get(key) ?? null;
+      let token = store.get(key);
+      if (token === undefined) {
+        token = args[1] ?? "";
+        store.set(key, token, null);
+      }
+      return token;
+    });
+  },
+  account(reply, keys) {
+    const hits = reply.filter((v) => v !== null).length;
+    return { keysRead: keys.length, hits, misses: keys.length - hits };
+  },
+});
+
+/**
+ * Reads an index entry (e.g. a page of post ids), its tags, and — in the same
+ * call — every key derived from the ids it lists. Missing tags are created
+ * with the fresh token. KEYS[1] = the index entry, KEYS[2..] = its tags.
+ * ARGV = [fresh token, number of entry templates, entry templates…, tag
+ * templates…], `{id}` standing for each id of the entry's `v.ids`. Reply:
+ * [entry or false, each tag's token, then per id: the entries (value or
+ * false), then the tags' tokens]. One round trip for a whole warm list page.
  */
 export const readIndexedScript = defineScript<(string | null)[]>({
   name: "readIndexed",
-  lua: `local entry = redis.call('GET', KEYS[1])
+  lua: `local fresh, e = ARGV[1], tonumber(ARGV[2])
+local function tag(k)
+  local t = redis.call('GET', k)
+  if not t then redis.call('SET', k, fresh); t = fresh end
+  return t
+end
+local entry = redis.call('GET', KEYS[1])
 local out = {entry or false}
-for i = 2, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) or false end
+for i = 2, #KEYS do out[#out + 1] = tag(KEYS[i]) end
 if not entry then return out end
 local ok, decoded = pcall(cjson.decode, entry)
 if not ok or type(decoded) ~= 'table' or type(decoded.v) ~= 'table' or type(decoded.v.ids) ~= 'table' then return out end
-local keys = {}
 for _, id in ipairs(decoded.v.ids) do
   local s = string.format('%d', id)
-  for _, t in ipairs(ARGV) do keys[#keys + 1] = (string.gsub(t, '{id}', s)) end
+  local keys = {}
+  for i = 3, 2 + e do keys[#keys + 1] = (string.gsub(ARGV[i], '{id}', s)) end
+  local values = redis.call('MGET', unpack(keys))
+  for i = 1, e do out[#out + 1] = values[i] or false end
+  for i = 3 + e, #ARGV do out[#out + 1] = tag((string.gsub(ARGV[i], '{id}', s))) end
 end
-if #keys == 0 then return out end
-local values = redis.call('MGET', unpack(keys))
-for i = 1, #keys do out[#out + 1] = values[i] or false end
 return out`,
   run(store, keys, args) {
+    const fresh = args[0] ?? "";
+    const e = Number(args[1]);
+    const tag = (key: string) => {
+      let token = store.get(key);
+      if (token === undefined) {
+        token = fresh;
+        store.set(key, token, null);
+      }
+      return token;
+    };
     const entry = store.get(keys[0] ?? "");
     const out: (string | null)[] = [entry ?? null];
-    for (const key of keys.slice(1)) out.push(store.get(key) ?? null);
+    for (const key of keys.slice(1)) out.push(tag(key));
     if (entry === undefined) return out;
     let ids: unknown;
     try {
@@ -175,9 +221,13 @@ return out`,
       return out;
     }
     if (!Array.isArray(ids)) return out;
+    const templates = args.slice(2);
     for (const id of ids) {
       const s = String(Math.trunc(Number(id)));
-      for (const template of args) out.push(store.get(template.replaceAll("{id}", s)) ?? null);
+      templates.forEach((template, i) => {
+        const key = template.replaceAll("{id}", s);
+        out.push(i < e ? (store.get(key) ?? null) : tag(key));
+      });
     }
     return out;
   },
@@ -232,30 +282,6 @@ export class TagStore {
   }
 
   #pendingEpoch = false;
-  /** Tokens this process proposed for tags it found missing (see #tokenOf). */
-  readonly #proposed = new Map<string, string>();
-
-  /**
-   * The token to stamp with for `tag`: its current token, or — when the tag
-   * key is missing — a fresh one, the SAME for every read of this process
-   * until the tag is seen to exist (so the fills of one request agree, and
-   * the first fill creates the tag with it). Once a fill has run or the tag
-   * is seen, the proposal is dropped: a tag lost later gets a new token,
-   * never an old one.
-   */
-  #tokenOf(tag: string, current: string | undefined): string {
-    if (current !== undefined) {
-      if (this.#proposed.size > 0) this.#proposed.delete(tag);
-      return current;
-    }
-    let token = this.#proposed.get(tag);
-    if (token === undefined) {
-      if (this.#proposed.size >= 10_000) this.#proposed.clear();
-      token = newToken();
-      this.#proposed.set(tag, token);
-    }
-    return token;
-  }
   #retry: ReturnType<typeof setInterval> | undefined;
 
   #epochPending(): void {
@@ -280,8 +306,8 @@ export class TagStore {
 
   /**
    * Reads entries and the tokens of all their tags in ONE round trip (one
-   * MGET). Results line up with `specs`. A miss carries the stamp a fill must
-   * use: the current tokens, or fresh ones for tags that have none.
+   * script call; missing tags are created). Results line up with `specs`. A
+   * miss carries the stamp a fill must use.
    */
   async read<T>(plain: readonly TaggedSpec[]): Promise<TaggedRead<T>[]> {
     if (plain.length === 0) return [];
@@ -291,14 +317,15 @@ export class TagStore {
     for (const spec of specs) for (const tag of spec.tags) if (!tagIndex.has(tag)) tagIndex.set(tag, tagIndex.size);
     const keys = specs.map((s) => this.entryKey(s.key));
     for (const tag of tagIndex.keys()) keys.push(this.tagKey(tag));
-    let raw: (string | undefined)[];
+    let raw: (string | null)[] = [];
     try {
-      raw = await this.cache.backend.mget(keys);
+      raw = await this.cache.backend.eval(readTaggedScript, keys, [String(specs.length), newToken()]);
     } catch {
-      raw = [];
+      raw = []; // down: all misses, stamped with tokens no tag has (nothing will be filled)
     }
-    const tokens = new Map([...tagIndex.keys()].map((tag, i) => [tag, this.#tokenOf(tag, raw[specs.length + i])]));
-    return specs.map((spec, i) => decodeTagged<T>(raw[i], spec.tags.map((tag) => tokens.get(tag) ?? "")));
+    const unreachable = newToken();
+    const tokens = [...tagIndex.keys()].map((_, i) => raw[specs.length + i] ?? unreachable);
+    return specs.map((spec, i) => decodeTagged<T>(raw[i] ?? undefined, spec.tags.map((tag) => tokens[tagIndex.get(tag) ?? 0] ?? unreachable)));
   }
 
   /**
@@ -324,23 +351,23 @@ export class TagStore {
       reply = await this.cache.backend.eval(
         readIndexedScript,
         [this.entryKey(indexSpec.key), ...indexSpec.tags.map((t) => this.tagKey(t))],
-        templates,
+        [newToken(), String(derived.length), ...templates],
       );
     } catch {
       reply = [];
     }
+    const unreachable = newToken();
     const head = 1 + indexSpec.tags.length;
-    const tokenOrFresh = (tag: string, raw: string | null | undefined) => this.#tokenOf(tag, raw ?? undefined);
     const indexRead = decodeTagged<T>(
       reply[0] ?? undefined,
-      indexSpec.tags.map((tag, i) => tokenOrFresh(tag, reply[1 + i])),
+      indexSpec.tags.map((_, i) => reply[1 + i] ?? unreachable),
     );
     const ids = indexRead.hit ? indexRead.value.ids : [];
     const rows = ids.map((id, r) => {
       const base = head + r * templates.length;
-      const tokens = new Map(tags.map((tag, t) => [tag, tokenOrFresh(tag.replaceAll("{id}", String(id)), reply[base + derived.length + t])]));
+      const tokens = new Map(tags.map((tag, t) => [tag, reply[base + derived.length + t] ?? unreachable]));
       const entries = derived.map((d, e) =>
-        decodeTagged<unknown>(reply[base + e] ?? undefined, d.tags.map((tag) => tokens.get(tag) ?? newToken())),
+        decodeTagged<unknown>(reply[base + e] ?? undefined, d.tags.map((tag) => tokens.get(tag) ?? unreachable)),
       );
       return { id, entries };
     });
@@ -349,8 +376,8 @@ export class TagStore {
 
   /**
    * Writes entries back in ONE round trip (one script call), each only if its
-   * tags still hold the tokens of its stamp (a missing tag is created with the
-   * stamp's fresh token). None for `[]`. Never throws for a store that is down.
+   * tags still hold the tokens of its stamp. None for `[]`. Never throws for a
+   * store that is down.
    * @throws CacheValueError when a value is not plain JSON (a programming error).
    */
   async fill(entries: readonly TaggedFill[]): Promise<void> {
@@ -384,8 +411,6 @@ export class TagStore {
     } catch {
       // A dropped fill is only a later miss.
     }
-    // The tags now exist (created with our proposal or by someone else): never propose those tokens again.
-    if (this.#proposed.size > 0) for (const entry of entries) for (const tag of withEpoch(entry.spec).tags) this.#proposed.delete(tag);
   }
 
 }

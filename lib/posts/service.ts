@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { getCache } from "@/lib/cache";
-import { cachedMany, cachedOne } from "@/lib/cache/strategies";
+import { cachedMany, cachedOne, singleFlight } from "@/lib/cache/strategies";
 import { forId, TagStore, type TaggedFill, type TaggedRead, type TaggedSpec } from "@/lib/cache/tags";
 import { getEnv } from "@/lib/env";
 import { notFound } from "@/lib/http/errors";
@@ -166,9 +166,40 @@ interface PageIndex {
 async function fullPostPage(query: PageQuery, basePath: string): Promise<Read<Page<PostSummary>>> {
   const { page, pageSize } = query;
   const indexSpec = pageSpec(page, pageSize);
-  const tags = store();
   // One script call: the page's ids and count, and every piece of every row.
-  const { index, rows } = await tags.readIndexed<PageIndex>(indexSpec, ROW_SPECS);
+  const { index, rows } = await store().readIndexed<PageIndex>(indexSpec, ROW_SPECS);
+  const warm = index.hit && rows.every((r) => r.entries.every((e) => e.hit));
+  // Cold: the loads and the write-back are ONE flight per page and stamps,
+  // so concurrent requests that missed the same way share them.
+  const built = warm
+    ? assembleRows(index.value, rows.map((r) => r.entries), [...index.stamp], [], [])
+    : await singleFlight(`page:${indexSpec.key}`, [...index.stamp, ...rows.flatMap((r) => r.entries.flatMap((e) => e.stamp))], () =>
+        loadPage(query, indexSpec, index, rows),
+      );
+  const { membership, results, stamps } = built;
+  if (page > 1 && membership.ids.length === 0) throw notFound("Page not found");
+  return {
+    data: toPage(results, { count: membership.count, page, pageSize, basePath }),
+    etag: etagOf(["list", basePath, ...stamps]),
+  };
+}
+
+interface BuiltPage {
+  membership: PageIndex;
+  results: PostSummary[];
+  /** The tag tokens the page was built from (its ETag). */
+  stamps: string[];
+}
+
+/** The cold path of a list page: membership if missing, then every missing piece in one statement per kind, then one write-back. */
+async function loadPage(
+  query: PageQuery,
+  indexSpec: TaggedSpec,
+  index: TaggedRead<PageIndex>,
+  rows: { id: number; entries: TaggedRead<unknown>[] }[],
+): Promise<BuiltPage> {
+  const { page, pageSize } = query;
+  const tags = store();
   const fills: TaggedFill[] = [];
   let membership: PageIndex;
   let reads: TaggedRead<unknown>[][];
@@ -183,24 +214,30 @@ async function fullPostPage(query: PageQuery, basePath: string): Promise<Read<Pa
     const flat = await tags.read(ids.flatMap((id) => ROW_SPECS.map((spec) => forId(spec, id))));
     reads = ids.map((_, r) => flat.slice(r * ROW_SPECS.length, (r + 1) * ROW_SPECS.length));
   }
-  const { ids, count } = membership;
-  if (page > 1 && ids.length === 0) {
-    await tags.fill(fills);
-    throw notFound("Page not found");
-  }
-
-  // Misses, one statement per kind of data whatever the number of rows.
+  const ids = membership.ids;
   const missing = (piece: number) => ids.filter((_, r) => !reads[r]?.[piece]?.hit);
-  const [bases, likes, comments] = await Promise.all([
-    loadIfAny(missing(0), async (m) => new Map((await findPostsByIds(m)).map((row) => [row.id, toPostBase(row)]))),
-    loadIfAny(missing(1), countLikesByPost),
-    loadIfAny(missing(2), countCommentsByPost),
+  const load = async <V>(m: number[], loader: (ids: number[]) => Promise<Map<number, V>>) => (m.length ? loader(m) : new Map<number, V>());
+  // Misses: one statement per kind of data, whatever the number of rows.
+  const loaded: Map<number, unknown>[] = await Promise.all([
+    load(missing(0), async (m) => new Map((await findPostsByIds(m)).map((row) => [row.id, toPostBase(row)]))),
+    load(missing(1), countLikesByPost),
+    load(missing(2), countCommentsByPost),
   ]);
-  const loaded: Map<number, unknown>[] = [bases, likes, comments];
+  const built = assembleRows(membership, reads, [...index.stamp], loaded, fills);
+  await tags.fill(fills);
+  return built;
+}
 
+/** Builds the rows of a page from its reads and what was loaded, collecting the fills of loaded pieces. */
+function assembleRows(
+  membership: PageIndex,
+  reads: TaggedRead<unknown>[][],
+  stamps: string[],
+  loaded: Map<number, unknown>[],
+  fills: TaggedFill[],
+): BuiltPage {
   const results: PostSummary[] = [];
-  const stamps: string[] = [...index.stamp];
-  ids.forEach((id, r) => {
+  membership.ids.forEach((id, r) => {
     const values = ROW_SPECS.map((spec, piece) => {
       const read = reads[r]?.[piece];
       stamps.push(...(read?.stamp ?? []));
@@ -213,52 +250,85 @@ async function fullPostPage(query: PageQuery, basePath: string): Promise<Read<Pa
     const [base, likesCount, commentsCount] = values as [PostBase | undefined, number, number];
     if (base) results.push(toPostSummary(base, likesCount, commentsCount));
   });
-  await tags.fill(fills);
-  return {
-    data: toPage(results, { count, page, pageSize, basePath }),
-    etag: etagOf(["list", basePath, ...stamps]),
-  };
+  return { membership, results, stamps };
 }
 
 const PIECE_TTL = [ttl.postBase, ttl.likesCount, ttl.commentsCount];
 
-async function loadIfAny<V>(ids: number[], load: (ids: number[]) => Promise<Map<number, V>>): Promise<Map<number, V>> {
-  return ids.length === 0 ? new Map() : load(ids);
+/** The anonymous pieces of a post page, in this order. */
+const POST_SPECS = [postBaseSpec, postContentSpec, likesCountSpec, commentsCountSpec, latestCommentsSpec] as const;
+
+interface PostPieces {
+  base: PostBase;
+  content: PostContent;
+  likesCount: number;
+  commentsCount: number;
+  comments: Comment[];
 }
 
 async function fullPost(id: number, viewerId: string | undefined): Promise<Read<PostDetail>> {
   const tags = store();
-  const specs: TaggedSpec[] = [postBaseSpec, postContentSpec, likesCountSpec, commentsCountSpec, latestCommentsSpec];
-  if (viewerId) specs.push(likedBySpec(viewerId));
-  const concrete = specs.map((spec) => forId(spec, id));
-  // One MGET: every piece of the post and the tokens of its tags.
-  const reads = await tags.read<unknown>(concrete);
+  const concrete = POST_SPECS.map((spec) => forId(spec, id));
+  const likedSpec = viewerId ? forId(likedBySpec(viewerId), id) : undefined;
+  // One MGET: every piece of the post (and the viewer's like) with the tokens of their tags.
+  const reads = await tags.read<unknown>(likedSpec ? [...concrete, likedSpec] : concrete);
+  const anonymous = reads.slice(0, POST_SPECS.length);
+  const pieces = anonymous.every((r) => r.hit)
+    ? piecesOf(anonymous.map((r) => (r as { value: unknown }).value))
+    : // Cold: one flight per post and stamps (a stampede on a cold post is one load).
+      await singleFlight(`post:${id}`, anonymous.flatMap((r) => r.stamp), () => loadPost(id, concrete, anonymous));
+  if (!pieces) throw notFound("Post not found");
+
+  let liked = false;
+  const likedRead = reads[POST_SPECS.length];
+  if (viewerId && likedSpec && likedRead) {
+    if (likedRead.hit) liked = likedRead.value === true;
+    else {
+      liked = (await findLikedPostIds(viewerId, [id])).has(id);
+      await tags.fill([{ spec: likedSpec, value: liked, stamp: likedRead.stamp, ttl: ttl.liked }]);
+    }
+  }
+  const data = toPostDetail(
+    pieces.base,
+    pieces.content,
+    { likesCount: pieces.likesCount, commentsCount: pieces.commentsCount },
+    pieces.comments,
+    liked,
+  );
+  return { data, etag: etagOf(["post", viewerId ?? "", ...reads.flatMap((r) => r.stamp)]) };
+}
+
+function piecesOf(values: unknown[]): PostPieces {
+  const [base, content, likesCount, commentsCount, comments] = values as [PostBase, PostContent, number, number, Comment[]];
+  return { base, content, likesCount, commentsCount, comments };
+}
+
+/** The cold path of a post: the missing pieces (one statement per kind), then one write-back; null when there is no such post. */
+async function loadPost(id: number, specs: TaggedSpec[], reads: TaggedRead<unknown>[]): Promise<PostPieces | null> {
   const hit = (i: number) => reads[i]?.hit === true;
   const valueOf = <V>(i: number) => (reads[i] as { value: V }).value;
-
   const needRow = !hit(0) || !hit(1) || !hit(3);
-  const [row, likes, comments, liked] = await Promise.all([
+  const [row, likesCount, comments] = await Promise.all([
     needRow ? findPost(id) : Promise.resolve(null),
     hit(2) ? valueOf<number>(2) : countLikesByPost([id]).then((m) => m.get(id) ?? 0),
     hit(4) ? valueOf<Comment[]>(4) : getLatestComments(id),
-    !viewerId ? false : hit(5) ? valueOf<boolean>(5) : findLikedPostIds(viewerId, [id]).then((s) => s.has(id)),
   ]);
-  if (needRow && !row) throw notFound("Post not found");
-
-  const base = hit(0) ? valueOf<PostBase>(0) : toPostBase(row!);
-  const content = hit(1) ? valueOf<PostContent>(1) : toPostContent(row!.content);
-  const commentsCount = hit(3) ? valueOf<number>(3) : row!.commentsCount;
-  const values: unknown[] = [base, content, likes, commentsCount, comments, liked];
-  const ttls = [ttl.postBase, ttl.postContent, ttl.likesCount, ttl.commentsCount, ttl.latestComments, ttl.liked];
+  if (needRow && !row) return null;
+  const values: unknown[] = [
+    hit(0) ? valueOf<PostBase>(0) : toPostBase(row!),
+    hit(1) ? valueOf<PostContent>(1) : toPostContent(row!.content),
+    likesCount,
+    hit(3) ? valueOf<number>(3) : row!.commentsCount,
+    comments,
+  ];
+  const ttls = [ttl.postBase, ttl.postContent, ttl.likesCount, ttl.commentsCount, ttl.latestComments];
   const fills: TaggedFill[] = [];
-  concrete.forEach((spec, i) => {
+  specs.forEach((spec, i) => {
     const read = reads[i];
     if (read && !read.hit) fills.push({ spec, value: values[i], stamp: read.stamp, ttl: ttls[i] ?? null });
   });
-  await tags.fill(fills);
-
-  const data = toPostDetail(base, content, { likesCount: likes, commentsCount }, comments, liked);
-  return { data, etag: etagOf(["post", viewerId ?? "", ...reads.flatMap((r) => r.stamp)]) };
+  await store().fill(fills);
+  return piecesOf(values);
 }
 
 /**
