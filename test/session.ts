@@ -1,7 +1,7 @@
 // Signed-in requests for integration tests: real users in the test database,
 // real sessions from better-auth (no mocks, no forged cookies).
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { getAuth } from "@/lib/auth/auth";
 import { DEMO_PASSWORD, hashDemoPassword } from "@/lib/seed/password";
 

@@ -123,14 +123,18 @@ class RedisBackend implements Backend {
     const call: CallContext = { roundTrips: 1, settled: false };
     return new Promise<R>((resolve, reject) => {
       // Redis has no cancel: a write that times out may still be applied later.
-      const timer = setTimeout(() => {
+      // The timer runs before I/O in each turn of the event loop: on a busy
+      // process a reply that has already arrived would lose the race to it.
+      // setImmediate runs after this turn's I/O, so only a reply that is
+      // really late counts as a timeout, not our own event-loop lag.
+      const timer = setTimeout(() => setImmediate(() => {
         if (call.settled) return;
         call.settled = true;
         const error = new CacheUnavailableError("timeout", `Redis did not answer ${op} within ${this.#timeoutMs} ms`);
         this.#breaker.failure();
         this.#report(op, script, keys, failedStats(call.roundTrips, reads, bytesWritten), startedAt, error);
         reject(error);
-      }, this.#timeoutMs);
+      }), this.#timeoutMs);
       let pending: Promise<T>;
       try {
         pending = send(this.#client, call);

@@ -38,7 +38,7 @@ export async function buildIfStale(run: (command: string, args: string[]) => Pro
 
 function otherBuildRunning(): boolean {
   try {
-    return execFileSync("pgrep", ["-f", "next build"], { encoding: "utf8" }).trim().length > 0;
+    return execFileSync("pgrep", ["-f", "next[- ]build"], { encoding: "utf8" }).trim().length > 0;
   } catch {
     return false; // pgrep exits 1 when nothing matches (or is missing)
   }

@@ -61,7 +61,11 @@ export async function startInstance(env: { databaseUrl: string; redisUrl: string
       DATABASE_URL: env.databaseUrl,
       REDIS_URL: env.redisUrl,
       CACHE_PREFIX: env.prefix,
-      CACHE_TIMEOUT_MS: "100",
+      // Generous: a burst of 400 requests on 2 cores delays event loops, and a
+      // cache read that times out is a miss (fail-open), which would turn a
+      // stampede test into a test of a slow cache. A killed Redis is refused
+      // at once whatever this is.
+      CACHE_TIMEOUT_MS: "1000",
       BETTER_AUTH_SECRET: SECRET,
       BETTER_AUTH_URL: env.authUrl ?? url,
       LOG_LEVEL: "warn",
