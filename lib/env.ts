@@ -31,6 +31,14 @@ const envSchema = z.object({
   BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   BETTER_AUTH_URL: z.string().url("must be a URL such as http://localhost:3000").optional(),
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  /** Sign-in attempts per minute per client address (better-auth's rate limit). */
+  AUTH_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /**
+   * `1` behind a reverse proxy that sets X-Forwarded-For; otherwise the
+   * server overwrites that header with the socket's address, so a client
+   * cannot pick its own rate-limit bucket.
+   */
+  TRUST_PROXY: z.enum(["0", "1"]).default("0"),
   /** `0` removes the X-DB-Queries / X-Cache-Round-Trips / Server-Timing headers. */
   ACCOUNTING_HEADERS: z.enum(["0", "1"]).default("1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

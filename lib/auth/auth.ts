@@ -36,7 +36,9 @@ function normalizeName(name: unknown): string {
  *   client IP (from X-Forwarded-For) per path, in this process's memory, and
  *   only for requests through the HTTP handler (app/api/auth) — a direct
  *   `auth.api.*` call from server code is not limited;
- * - browser POSTs must come from the app's own origin (trusted-origins.ts).
+ * - browser POSTs must come from the app's own origin (trusted-origins.ts):
+ *   a POST that carries cookies, an Origin/Referer or Fetch-Metadata headers
+ *   is checked; a bare API client with none of them is not (nothing to forge).
  */
 function createAuth() {
   const env = getEnv();
@@ -61,11 +63,18 @@ function createAuth() {
       window: 60,
       max: 100,
       customRules: {
-        "/sign-in/email": { window: 60, max: 10 },
+        "/sign-in/email": { window: 60, max: env.AUTH_SIGN_IN_PER_MINUTE },
         "/sign-up/email": { window: 60, max: 5 },
       },
     },
-    advanced: { useSecureCookies: env.authUrl.startsWith("https://") },
+    advanced: {
+      useSecureCookies: env.authUrl.startsWith("https://"),
+      // Explicit, like rateLimit.enabled: better-auth turns its origin and
+      // CSRF checks OFF when NODE_ENV=test (or TEST is set), which would let
+      // the integration tests pass against a config production never runs.
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
+    },
     telemetry: { enabled: false },
   });
 }
