@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from "next";
-import Link from "next/link";
 import type { ReactNode } from "react";
+import { SiteNav } from "./_components/site-nav";
+import { Providers } from "./providers";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -19,13 +20,11 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         </a>
         <header className="site-header">
           <nav aria-label="Site" className="container nav">
-            <Link href="/" className="brand">
-              Cached Blog
-            </Link>
+            <SiteNav />
           </nav>
         </header>
         <main id="main" className="container">
-          {children}
+          <Providers>{children}</Providers>
         </main>
         <footer className="site-footer container">
           <p>Reads served through Redis in front of PostgreSQL.</p>

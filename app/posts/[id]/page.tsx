@@ -1,11 +1,19 @@
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { cache } from "react";
+import { getViewer, type Viewer } from "@/lib/auth/session";
 import { AppError } from "@/lib/http/errors";
 import { inScope } from "@/lib/scope";
 import { parsePostId } from "@/lib/posts/schemas";
 import { getPost } from "@/lib/posts/service";
-import { formatDate, plural } from "../../_components/format";
+import { getQueryClient } from "@/lib/query/client";
+import { postQueryOptions } from "@/lib/query/options";
+import { Comments } from "../../_components/comments";
+import { formatDate } from "../../_components/format";
+import { LikeButton } from "../../_components/like-button";
+import { PostActions } from "../../_components/post-actions";
 
 export const dynamic = "force-dynamic";
 
@@ -15,49 +23,67 @@ type Params = Promise<{ id: string }>;
 const loadPost = cache(async (rawId: string) => {
   const id = parsePostId(rawId);
   if (id === null) notFound();
-  return inScope(async () => (await getPost(id)).data).catch((error: unknown) => {
+  const viewer = await readViewer();
+  const post = await inScope(async () => (await getPost(id, { viewerId: viewer?.id })).data).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   });
+  return { post, viewer };
 });
 
+// Reading must not depend on the session store: if it cannot be read, the
+// page is shown as to an anonymous reader (as the nav does).
+async function readViewer(): Promise<Viewer | null> {
+  const requestHeaders = await headers();
+  try {
+    return await getViewer(requestHeaders);
+  } catch (error) {
+    console.error("[post-page] could not read the session", error);
+    return null;
+  }
+}
+
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
-  const post = await loadPost((await params).id);
+  const { post } = await loadPost((await params).id);
   return { title: post.title };
 }
 
 export default async function PostPage({ params }: { params: Params }) {
-  const post = await loadPost((await params).id);
+  const { post, viewer } = await loadPost((await params).id);
+  // The client components read the post through React Query; hand them this
+  // render's copy so they start from it (no loading state, no refetch), and so
+  // a router.refresh() after a write brings them the fresh one.
+  const queryClient = getQueryClient();
+  queryClient.setQueryData(postQueryOptions(post.id).queryKey, post);
+  const isAuthor = viewer !== null && viewer.id === post.author.id;
+
   return (
-    <article className="post">
-      <header>
-        <h1>{post.title}</h1>
-        <p className="meta">
-          <span>{post.author.name}</span> · <time dateTime={post.dateAdded}>{formatDate(post.dateAdded)}</time>
-        </p>
-        <p className="counts">
-          <span data-testid="likes-count">{plural(post.likesCount, "like")}</span>
-        </p>
-      </header>
-      {/* contentHtml is sanitized when rendered (lib/markdown/render.ts). */}
-      <div className="prose" dangerouslySetInnerHTML={{ __html: post.contentHtml }} />
-      <section aria-labelledby="comments-heading" className="comments">
-        <h2 id="comments-heading">{plural(post.commentsCount, "comment")}</h2>
-        {post.comments.length === 0 ? (
-          <p>No comments yet.</p>
-        ) : (
-          <ol className="comment-list">
-            {post.comments.map((c) => (
-              <li key={c.id} className="comment">
-                <p className="meta">
-                  <strong>{c.author.name}</strong> · <time dateTime={c.dateAdded}>{formatDate(c.dateAdded)}</time>
-                </p>
-                <p className="comment-body">{c.body}</p>
-              </li>
-            ))}
-          </ol>
-        )}
-      </section>
-    </article>
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <article className="post">
+        <header>
+          <h1>{post.title}</h1>
+          <p className="meta">
+            <span>{post.author.name}</span> · <time dateTime={post.dateAdded}>{formatDate(post.dateAdded)}</time>
+          </p>
+          <div className="post-toolbar">
+            <LikeButton
+              postId={post.id}
+              initialLiked={post.likedByMe}
+              initialCount={post.likesCount}
+              signedIn={viewer !== null}
+            />
+            {isAuthor ? <PostActions postId={post.id} title={post.title} /> : null}
+          </div>
+        </header>
+        {/* contentHtml is sanitized when rendered (lib/markdown/render.ts). */}
+        <div className="prose" dangerouslySetInnerHTML={{ __html: post.contentHtml }} />
+        <Comments
+          postId={post.id}
+          initialComments={post.comments}
+          initialCount={post.commentsCount}
+          viewer={viewer ? { id: viewer.id, name: viewer.name } : null}
+        />
+      </article>
+    </HydrationBoundary>
   );
 }
