@@ -3,20 +3,49 @@
 // (lib/scope.ts). That is what lets a server-rendered page report its SQL
 // statements and cache round trips in `Server-Timing`, which a server
 // component cannot set itself (see docs/decisions/004-custom-server.md).
+// The same scope gives each request its id (X-Request-Id), its log line and
+// its observations in the route histograms of GET /api/metrics.
 import http from "node:http";
 import next from "next";
 import { getEnv } from "@/lib/env";
 import { serverTiming } from "@/lib/http/timing";
-import { createScope, runInScope } from "@/lib/scope";
+import { bindRequestId, configureLogger, requestIdFrom } from "@/lib/log";
+import { ASSET_ROUTES, beginRequest, finishRequest, MONITORING_ROUTES, normalizeMethod, normalizeRoute } from "@/lib/metrics";
+import { createScope, type RequestScope, runInScope } from "@/lib/scope";
 
 const env = getEnv();
 const dev = process.argv.includes("--dev");
+const log = await configureLogger({ pretty: dev });
 const app = next({ dev, dir: import.meta.dirname, hostname: "0.0.0.0", port: env.PORT });
 const handle = app.getRequestHandler();
 await app.prepare();
 
 const server = http.createServer((req, res) => {
+  const startedAt = performance.now();
   const scope = createScope();
+  const requestId = requestIdFrom(req.headers["x-request-id"]);
+  // Pages and handlers see the id the response carries (a malformed one is replaced).
+  req.headers["x-request-id"] = requestId;
+  // Rate limits key on the client's address: unless a trusted proxy sets it,
+  // X-Forwarded-For is what this socket says, not what the client claims.
+  if (env.TRUST_PROXY !== "1") req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
+  res.setHeader("X-Request-Id", requestId);
+  bindRequestId(scope, requestId);
+  beginRequest(scope);
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    try {
+      observe(req, res, scope, requestId, performance.now() - startedAt);
+    } catch (error) {
+      // A metrics or logging bug must not take the server down.
+      log.error({ err: error, reqId: requestId }, "could not record the request");
+    }
+  };
+  // "finish": the response was handed to the OS; "close" alone: the client went away first.
+  res.once("finish", end);
+  res.once("close", end);
   if (env.ACCOUNTING_HEADERS === "1") {
     // Headers go out with the first byte of the body; by then a page (which
     // awaits its data before it renders) has done all its reads. Route
@@ -29,15 +58,58 @@ const server = http.createServer((req, res) => {
   }
   runInScope(() => {
     handle(req, res).catch((error: unknown) => {
-      console.error("[server] unhandled error", error);
+      log.error({ err: error, reqId: requestId }, "unhandled error");
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
       res.end("Internal Server Error");
     });
   }, scope);
 });
 
+/** The request's line in the log and its observations in the metrics, once its response has ended. */
+function observe(req: http.IncomingMessage, res: http.ServerResponse, scope: RequestScope, requestId: string, durationMs: number): void {
+  const route = normalizeRoute(req.url);
+  const method = normalizeMethod(req.method);
+  const aborted = !res.writableFinished;
+  const status = aborted ? "aborted" : String(res.statusCode);
+  finishRequest(scope, { method, route, status, durationMs });
+  const { db, cache } = scope;
+  const line = {
+    reqId: requestId,
+    method,
+    route,
+    // The raw path, for finding one request; bounded, without the query string.
+    path: (req.url ?? "/").split("?")[0]?.slice(0, 200),
+    status: aborted ? null : res.statusCode,
+    ...(aborted ? { aborted: true } : {}),
+    durationMs: round(durationMs),
+    sqlStatements: db.queries,
+    sqlMs: round(db.durationMs),
+    cacheRoundTrips: cache.roundTrips,
+    cacheMs: round(cache.durationMs),
+    cacheHits: cache.hits,
+    cacheMisses: cache.misses,
+    ...(cache.errors > 0 ? { cacheErrors: cache.errors } : {}),
+  };
+  log[levelOf(route, res.statusCode, aborted)](line, "request");
+}
+
+/** 5xx are errors; the dashboard's polling, scrapes, health checks and static files are debug; the rest info. */
+function levelOf(route: string, status: number, aborted: boolean): "error" | "debug" | "info" {
+  if (!aborted && status >= 500) return "error";
+  if (MONITORING_ROUTES.has(route) || ASSET_ROUTES.has(route)) return "debug";
+  return "info";
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
 server.listen(env.PORT, () => {
-  console.log(`[server] ready on http://localhost:${env.PORT} (${dev ? "development" : "production"}, CACHE_MODE=${env.CACHE_MODE})`);
+  log.info({ port: env.PORT, dev, cacheMode: env.CACHE_MODE }, `ready on http://localhost:${env.PORT}`);
+  // Cache events are counted by the copy of lib/metrics inside Next's bundle
+  // (the one in the cache's module graph), loaded with its first route. Load
+  // it now, so counting starts at boot rather than at the first scrape.
+  fetch(`http://127.0.0.1:${env.PORT}/api/metrics`, { headers: { "X-Request-Id": "startup-metrics-warmup" } }).catch(() => {});
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,5 +1,6 @@
 import "server-only";
 import { getEnv } from "@/lib/env";
+import { getLogger } from "@/lib/log";
 import type { Cache } from "./cache";
 import { createCache } from "./factory";
 
@@ -17,6 +18,7 @@ export function getCache(): Cache {
       redisUrl: env.REDIS_URL,
       prefix: env.CACHE_PREFIX,
       timeoutMs: env.CACHE_TIMEOUT_MS,
+      logger: (message) => getLogger().warn(message),
     });
   }
   return globalForCache.blogCache;

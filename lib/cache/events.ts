@@ -57,7 +57,9 @@ export interface CacheEvent extends Readonly<CallStats> {
 
 export type CacheListener = (event: CacheEvent) => void;
 
-const listeners = new Set<CacheListener>();
+// On globalThis: one set per process even when this module is loaded more
+// than once (Next bundles it into several server chunks; server.ts loads its own).
+const listeners = ((globalThis as unknown as { blogCacheListeners?: Set<CacheListener> }).blogCacheListeners ??= new Set<CacheListener>());
 
 /**
  * Subscribes to every backend call of every cache in the process (metrics,

@@ -1,6 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { getEnv } from "@/lib/env";
+import { requestLogger } from "@/lib/log";
 import { currentScope, inScope, type RequestScope } from "@/lib/scope";
 import { AppError } from "./errors";
 import { serverTiming } from "./timing";
@@ -36,7 +37,7 @@ export function errorResponse(error: unknown): Response {
     return Response.json(body, { status: error.status, headers: { "Cache-Control": "no-store", ...error.headers } });
   }
   // Never leak a stack trace or SQL to the client.
-  console.error("[http] unhandled error", error);
+  requestLogger().error({ err: error }, "unhandled error");
   return Response.json(
     { error: { code: "internal", message: "Something went wrong on our side." } },
     { status: 500, headers: { "Cache-Control": "no-store" } },

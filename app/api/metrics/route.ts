@@ -1,0 +1,15 @@
+import { methodNotAllowed } from "@/lib/http/respond";
+import { metricsText } from "@/lib/metrics/app";
+
+export const dynamic = "force-dynamic";
+
+/** Prometheus text exposition (api.md): cache hits/misses per key family, round trips, invalidations, request histograms. */
+export async function GET(): Promise<Response> {
+  const { body, contentType } = await metricsText();
+  return new Response(body, { headers: { "Content-Type": contentType, "Cache-Control": "no-store" } });
+}
+
+export const POST = methodNotAllowed(["GET"]);
+export const PUT = methodNotAllowed(["GET"]);
+export const PATCH = methodNotAllowed(["GET"]);
+export const DELETE = methodNotAllowed(["GET"]);

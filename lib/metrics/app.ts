@@ -1,0 +1,104 @@
+import "server-only";
+import { getCache } from "@/lib/cache";
+import { getEnv } from "@/lib/env";
+import {
+  emptyRequests,
+  metricsState,
+  type MetricsState,
+  readBackend,
+  readCircuit,
+  SNAPSHOT_INTERVAL_MS,
+  settleUnowned,
+  snapshot,
+  type Snapshot,
+  TAGGED_FAMILIES,
+} from "./state";
+import type { CacheStats, FamilyCounts, RequestCounts, RouteCounts } from "./types";
+
+// The metrics as the app serves them (GET /api/metrics, GET /api/cache-stats,
+// the /cache page). Runs inside Next, where the cache lives: this is where the
+// metrics learn which backend to ask for its circuit state.
+
+function ready(): MetricsState {
+  const state = metricsState();
+  state.probe ??= () => getCache().backend;
+  return state;
+}
+
+/** Starts counting cache events in this module graph (Next's), before the first scrape. */
+export function ensureMetrics(): void {
+  ready();
+}
+
+/** The Prometheus text exposition of every metric of the process. */
+export async function metricsText(): Promise<{ body: string; contentType: string }> {
+  const state = ready();
+  settleUnowned(state);
+  return { body: await state.registry.metrics(), contentType: state.registry.contentType };
+}
+
+const TOP_TAGS = 10;
+
+/** The dashboard's feed: the ring buffer of snapshots as per-interval changes, plus totals. */
+export function getCacheStats(): CacheStats {
+  const state = ready();
+  settleUnowned(state);
+  const now = Date.now();
+  const snaps: Snapshot[] = [...state.snapshots, snapshot(state, now)];
+  const points = snaps.slice(1).map((snap, i) => {
+    const before = snaps[i]!;
+    return { t: snap.t, families: familyDelta(before.families, snap.families), app: requestDelta(before.app, snap.app) };
+  });
+  const first = snaps[0]!;
+  const last = snaps[snaps.length - 1]!;
+  const routes: RouteCounts[] = Object.entries(last.routes)
+    .map(([route, counts]) => ({ route, ...requestDelta(first.routes[route] ?? emptyRequests(), counts) }))
+    .filter((r) => r.requests > 0)
+    .sort((a, b) => b.requests - a.requests || a.route.localeCompare(b.route));
+  const { totals } = state;
+  return {
+    now,
+    since: state.since,
+    mode: getEnv().CACHE_MODE,
+    backend: readBackend(state),
+    circuit: readCircuit(state),
+    intervalSeconds: SNAPSHOT_INTERVAL_MS / 1000,
+    windowSeconds: Math.round((now - first.t) / 1000),
+    families: [...TAGGED_FAMILIES],
+    points,
+    window: { families: familyDelta(first.families, last.families), app: requestDelta(first.app, last.app), routes },
+    invalidations: {
+      families: [...totals.invalidations]
+        .map(([family, count]) => ({ family, count }))
+        .sort((a, b) => b.count - a.count || a.family.localeCompare(b.family)),
+      failed: totals.invalidationsFailed,
+      topTags: state.topTags.top(TOP_TAGS).map(({ item, count, error }) => ({ tag: item, count: count - error, approximate: error > 0 })),
+    },
+    store: {
+      entriesWritten: Object.fromEntries(totals.written),
+      bytesRead: totals.bytesRead,
+      bytesWritten: totals.bytesWritten,
+      usedMemoryBytes: null,
+      keyCount: null,
+    },
+  };
+}
+
+function familyDelta(before: Record<string, FamilyCounts>, after: Record<string, FamilyCounts>): Record<string, FamilyCounts> {
+  const out: Record<string, FamilyCounts> = {};
+  for (const [family, a] of Object.entries(after)) {
+    const b = before[family] ?? { hits: 0, misses: 0, stale: 0 };
+    const d = { hits: a.hits - b.hits, misses: a.misses - b.misses, stale: a.stale - b.stale };
+    if (d.hits > 0 || d.misses > 0 || d.stale > 0) out[family] = d;
+  }
+  return out;
+}
+
+function requestDelta(before: RequestCounts, after: RequestCounts): RequestCounts {
+  return {
+    requests: after.requests - before.requests,
+    sqlStatements: after.sqlStatements - before.sqlStatements,
+    roundTrips: after.roundTrips - before.roundTrips,
+    durationMs: after.durationMs - before.durationMs,
+  };
+}

@@ -1,0 +1,72 @@
+// The JSON feed of the /cache dashboard (GET /api/cache-stats). Types only:
+// client components import them with `import type`.
+
+/** Tagged entries of one family: served from the cache, loaded and refilled, and (of those) found stale. */
+export interface FamilyCounts {
+  hits: number;
+  misses: number;
+  stale: number;
+}
+
+/** What the requests of the app (pages and API, not the monitoring routes) cost, summed. */
+export interface RequestCounts {
+  requests: number;
+  sqlStatements: number;
+  roundTrips: number;
+  durationMs: number;
+}
+
+/** The change over one interval that ends at `t` (ms since the epoch). */
+export interface StatsPoint {
+  t: number;
+  families: Record<string, FamilyCounts>;
+  app: RequestCounts;
+}
+
+export interface RouteCounts extends RequestCounts {
+  route: string;
+}
+
+export interface CacheStats {
+  /** ms since the epoch, when this was built. */
+  now: number;
+  /** When this process started counting (ms since the epoch). */
+  since: number;
+  mode: "off" | "per-object" | "batched" | "full";
+  backend: "redis" | "memory" | "unknown";
+  circuit: "closed" | "open" | "half-open" | "unknown";
+  intervalSeconds: number;
+  windowSeconds: number;
+  /** The families of tagged entries, in display order. */
+  families: string[];
+  /** Oldest first; the last point is the interval in progress (ends at `now`). */
+  points: StatsPoint[];
+  /** Totals over the points (the last `windowSeconds` at most). */
+  window: {
+    families: Record<string, FamilyCounts>;
+    app: RequestCounts;
+    /** Busiest routes first. */
+    routes: RouteCounts[];
+  };
+  /** Since `since`. */
+  invalidations: {
+    families: { family: string; count: number }[];
+    /** Bumps the store did not take (cache down): entries stamped before may still be served. */
+    failed: number;
+    /**
+     * The most bumped tags (a bounded top-k). `count` is exact, or — when
+     * `approximate` — a lower bound (the tag was evicted once and came back).
+     */
+    topTags: { tag: string; count: number; approximate: boolean }[];
+  };
+  /** What the metrics know of the store, since `since`. */
+  store: {
+    /** Entries sent to the store by fills, per family. */
+    entriesWritten: Record<string, number>;
+    bytesRead: number;
+    bytesWritten: number;
+    /** Redis `used_memory` and the key count of our prefix: not available yet (no hook in lib/cache). */
+    usedMemoryBytes: number | null;
+    keyCount: number | null;
+  };
+}
