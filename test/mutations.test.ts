@@ -318,3 +318,19 @@ describe("POST /api/posts, PATCH and DELETE /api/posts/{id}", () => {
     expect(await rowCounts()).toEqual(before);
   });
 });
+
+describe("text PostgreSQL cannot store", () => {
+  it("refuses NUL characters in posts and comments with 400, writing nothing", async () => {
+    const id = await newestPostId();
+    const before = await rowCounts();
+    const created = await send(posts.POST, "POST", "/api/posts", { user: alice, body: { title: "x", content: "null byte \u0000 inside" } });
+    expect(created.status).toBe(400);
+    expectErrorShape(await created.json(), "validation_error");
+    const comment = await send(comments.POST, "POST", `/api/posts/${id}/comments`, { id, user: alice, body: { body: "nul \u0000" } });
+    expect(comment.status).toBe(400);
+    // The body is validated before ownership is checked.
+    const patch = await send(post.PATCH, "PATCH", `/api/posts/${id}`, { id, user: alice, body: { title: "a\u0000b" } });
+    expect(patch.status).toBe(400);
+    expect(await rowCounts()).toEqual(before);
+  });
+});

@@ -30,12 +30,21 @@ export function parsePostId(raw: string): number | null {
   return id <= 2_147_483_647 ? id : null;
 }
 
-const title = z.string().trim().min(1, "title must not be empty").max(200, "title must be at most 200 characters");
+/** PostgreSQL text cannot hold NUL: refuse it as bad input instead of failing the insert. */
+export const noNul = (field: string) => [(v: string) => !v.includes("\u0000"), `${field} must not contain NUL characters`] as const;
+
+const title = z
+  .string()
+  .trim()
+  .min(1, "title must not be empty")
+  .max(200, "title must be at most 200 characters")
+  .refine(...noNul("title"));
 const content = z
   .string()
   .trim()
   .min(1, "content must not be empty")
-  .max(100_000, "content must be at most 100,000 characters");
+  .max(100_000, "content must be at most 100,000 characters")
+  .refine(...noNul("content"));
 
 export const createPostSchema = z.strictObject({ title, content });
 export const updatePostSchema = z
