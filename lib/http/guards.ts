@@ -1,6 +1,8 @@
 import "server-only";
 import type { z } from "zod";
 import { getViewer, type Viewer } from "@/lib/auth/session";
+import { trustedOriginsFor } from "@/lib/auth/trusted-origins";
+import { getEnv } from "@/lib/env";
 import { AppError } from "./errors";
 
 // The checks every mutation makes, in the order that keeps a rejected request
@@ -13,7 +15,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * Refuses a mutation that a browser sent from another site: an `Origin` that
- * is not this server's own (as the request's Host names it), or
+ * is neither this server's own (as the request's Host names it) nor the app's
+ * configured URL (BETTER_AUTH_URL, with its loopback twin in development), or
  * `Sec-Fetch-Site: cross-site`. Clients that send neither header are judged
  * by their session alone (api.md).
  */
@@ -25,7 +28,8 @@ export function assertSameOrigin(req: Request): void {
   const proto = req.headers.get("x-forwarded-proto") ?? new URL(req.url).protocol.replace(":", "");
   let allowed = false;
   try {
-    allowed = new URL(origin).origin === `${proto}://${host}`;
+    const claimed = new URL(origin).origin;
+    allowed = claimed === `${proto}://${host}` || trustedOriginsFor(getEnv().authUrl).includes(claimed);
   } catch {
     allowed = false; // "null" or garbage
   }

@@ -93,6 +93,20 @@ describe("write/read races across instances", () => {
 });
 
 describe("Redis outage mid-load, with two instances", () => {
+  // Their own pair, with the app's default cache timeout (200 ms): a request
+  // caught by the kill waits at most that long for Redis.
+  let a: Instance;
+  let b: Instance;
+  beforeAll(async () => {
+    const prefix = `rel-outage-${process.pid}`;
+    a = await startInstance({ databaseUrl: database.url, redisUrl: redis.url, prefix, cacheTimeoutMs: 200 });
+    b = await startInstance({ databaseUrl: database.url, redisUrl: redis.url, prefix, authUrl: a.url, cacheTimeoutMs: 200 });
+  }, 120_000);
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+  });
+
   it("no request fails, health says degraded, and after a restart warm reads come from the cache again with no stale value", async () => {
     const cookies = [await signInOver(a, "demo2@example.com"), await signInOver(a, "demo3@example.com")];
     const id = 31;

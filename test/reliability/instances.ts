@@ -47,7 +47,14 @@ export async function reliabilityDatabase(name: string): Promise<{ url: string; 
 }
 
 /** Starts one instance of the built app and waits until it answers /api/health. */
-export async function startInstance(env: { databaseUrl: string; redisUrl: string; prefix: string; authUrl?: string }): Promise<Instance> {
+export async function startInstance(env: {
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  authUrl?: string;
+  /** CACHE_TIMEOUT_MS; default 1000 (see below). */
+  cacheTimeoutMs?: number;
+}): Promise<Instance> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(path.join(root, "node_modules", ".bin", "tsx"), ["server.ts"], {
@@ -65,7 +72,7 @@ export async function startInstance(env: { databaseUrl: string; redisUrl: string
       // cache read that times out is a miss (fail-open), which would turn a
       // stampede test into a test of a slow cache. A killed Redis is refused
       // at once whatever this is.
-      CACHE_TIMEOUT_MS: "1000",
+      CACHE_TIMEOUT_MS: String(env.cacheTimeoutMs ?? 1000),
       BETTER_AUTH_SECRET: SECRET,
       BETTER_AUTH_URL: env.authUrl ?? url,
       LOG_LEVEL: "warn",
