@@ -23,6 +23,8 @@ export interface DbAccount {
 }
 
 export interface RequestScope {
+  /** performance.now() when the request began (single-flight joins only loads started since). */
+  readonly startedAt: number;
   readonly db: DbAccount;
   readonly cache: CacheAccount;
   /** Per-request memo: one load per key per request, whatever asks for it. */
@@ -37,6 +39,7 @@ const storage = (globalForScope.blogRequestScope ??= new AsyncLocalStorage<Reque
 
 export function createScope(): RequestScope {
   return {
+    startedAt: performance.now(),
     db: { queries: 0, durationMs: 0 },
     cache: { roundTrips: 0, keysRead: 0, hits: 0, misses: 0, errors: 0, bytesRead: 0, bytesWritten: 0, durationMs: 0 },
     memo: new Map(),

@@ -1,4 +1,5 @@
-import type { TagStore, TaggedFill, TaggedSpec } from "./tags";
+import { currentScope } from "@/lib/scope";
+import { type TagStore, type TaggedFill, type TaggedSpec, UNKNOWN_TOKEN_PREFIX } from "./tags";
 
 /**
  * The read-through strategies the services call, on tagged entries.
@@ -15,31 +16,47 @@ import type { TagStore, TaggedFill, TaggedSpec } from "./tags";
  * that raced a write is never served after it (see tags.ts).
  */
 
-const inflight = new Map<string, Promise<unknown>>();
+interface Flight {
+  promise: Promise<unknown>;
+  startedAt: number;
+}
+
+const inflight = new Map<string, Flight>();
 
 /**
- * One database load per key AND STAMP at a time in this process: a caller
- * whose read saw the same tag tokens as a running load joins it instead of
- * starting another, so a cold key hit by 200 concurrent requests costs one
- * load. Put the write-back INSIDE the flight: a caller whose read missed
- * before the write-back landed then always finds the flight still running
- * (replies on one connection arrive in order).
+ * One database load per key at a time in this process: concurrent callers
+ * share a running load instead of starting their own, so a cold key hit by
+ * 200 concurrent requests costs one load. Put the write-back INSIDE the
+ * flight: a caller whose read missed before the write-back landed then finds
+ * the flight still running (replies on one connection arrive in order).
  *
- * Why the stamp (the tokens the caller read before loading) is part of the
- * key: a load that started before a write's bump may return pre-write data;
- * a caller that read the bumped tokens must not join it, or it would serve a
- * value older than an acknowledged write.
+ * A caller may join a running load only if that cannot serve it a value older
+ * than a write acknowledged before it asked:
+ * - it read the SAME tag tokens as the load's starter (no write has bumped
+ *   them in between — a write is acknowledged only after its bump), or
+ * - the load STARTED AFTER the caller's request began (it reads a database
+ *   that already has every write acknowledged before then). This is what
+ *   still shares loads when the cache is down and the tokens are unknown.
  *
  * The SQL is counted in the request that started the load.
  */
 export function singleFlight<T>(key: string, stamp: readonly string[], load: () => Promise<T>): Promise<T> {
-  const fullKey = `${key}|${stamp.join(",")}`;
-  let pending = inflight.get(fullKey) as Promise<T> | undefined;
-  if (!pending) {
-    pending = load().finally(() => inflight.delete(fullKey));
-    inflight.set(fullKey, pending);
-  }
-  return pending;
+  const known = !stamp.some((token) => token.startsWith(UNKNOWN_TOKEN_PREFIX));
+  const stampedKey = `${key}|${stamp.join(",")}`;
+  const requestStart = currentScope()?.startedAt ?? performance.now();
+  const same = known ? inflight.get(stampedKey) : undefined;
+  if (same) return same.promise as Promise<T>;
+  const any = inflight.get(key);
+  if (any && any.startedAt >= requestStart) return any.promise as Promise<T>;
+  const flight: Flight = { startedAt: performance.now(), promise: undefined as unknown as Promise<unknown> };
+  const promise = load().finally(() => {
+    if (inflight.get(key) === flight) inflight.delete(key);
+    if (known && inflight.get(stampedKey) === flight) inflight.delete(stampedKey);
+  });
+  flight.promise = promise;
+  inflight.set(key, flight);
+  if (known) inflight.set(stampedKey, flight);
+  return promise;
 }
 
 /** Read-through for one value. `load` runs at most once per key at a time in this process. */

@@ -75,6 +75,12 @@ const EPOCH_RETRY_MS = 250;
 const processId = randomBytes(6).toString("base64url");
 let counter = 0;
 
+/**
+ * Stamps a read that FAILED with tokens that start with this: no tag holds
+ * them (nothing is filled) and single-flight knows the tokens are unknown.
+ */
+export const UNKNOWN_TOKEN_PREFIX = "!";
+
 /** A token that no process has used before and none will use again. */
 export function newToken(): string {
   counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
@@ -323,7 +329,7 @@ export class TagStore {
     } catch {
       raw = []; // down: all misses, stamped with tokens no tag has (nothing will be filled)
     }
-    const unreachable = newToken();
+    const unreachable = UNKNOWN_TOKEN_PREFIX + newToken();
     const tokens = [...tagIndex.keys()].map((_, i) => raw[specs.length + i] ?? unreachable);
     return specs.map((spec, i) => decodeTagged<T>(raw[i] ?? undefined, spec.tags.map((tag) => tokens[tagIndex.get(tag) ?? 0] ?? unreachable)));
   }
@@ -356,7 +362,7 @@ export class TagStore {
     } catch {
       reply = [];
     }
-    const unreachable = newToken();
+    const unreachable = UNKNOWN_TOKEN_PREFIX + newToken();
     const head = 1 + indexSpec.tags.length;
     const indexRead = decodeTagged<T>(
       reply[0] ?? undefined,
