@@ -55,6 +55,8 @@ export default defineConfig({
       // default 10 a minute would make specs fail each other. The limit
       // itself is tested in test/auth.test.ts at its default.
       AUTH_SIGN_IN_PER_MINUTE: "120",
+      // One JSON line per request would bury Playwright's own output.
+      LOG_LEVEL: "warn",
     },
   },
 });
