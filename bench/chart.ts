@@ -116,6 +116,7 @@ function sweepPanel(sweep: SweepResult | undefined, y0: number): { svg: string; 
       parts.push(text(left - 6, y(v) + 4, fmtMs(v).replace(/\.0+$/, ""), `font-size="10" text-anchor="end" fill="#666"`));
     }
     scales.forEach((s, i) => parts.push(text(x(i), bottom + 16, `${fmtInt(s)} posts`, `font-size="10" text-anchor="middle" fill="#222"`)));
+    const labels: { y: number; text: string; color: string }[] = [];
     for (const endpoint of panel.endpoints) {
       for (const mode of ["full", "off"]) {
         const series = scales.map((s) => sweep.points.find((p) => p.posts === s && p.mode === mode && p.endpoint === endpoint));
@@ -127,9 +128,16 @@ function sweepPanel(sweep: SweepResult | undefined, y0: number): { svg: string; 
           if (p) parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(latency(p)).toFixed(1)}" r="3" fill="${color}"><title>${esc(`${p.label}, ${mode}, ${fmtInt(p.posts)} posts: alone ${fmtMs(latency(p))} ms; under load p50 ${fmtMs(p.p50)} ms, ${fmtInt(p.rps)} req/s`)}</title></circle>`);
         });
         const last = series[series.length - 1];
-        if (last) parts.push(text(right + 6, y(latency(last)) + 4, `${last.label}, ${mode}: ${fmtMs(latency(last))} ms`, `font-size="10" fill="${color}"`));
+        if (last) labels.push({ y: y(latency(last)) + 4, text: `${last.label}, ${mode}: ${fmtMs(latency(last))} ms`, color });
       }
     }
+    // End-of-line labels, pushed apart where lines end close together.
+    labels.sort((a, b) => a.y - b.y);
+    labels.forEach((label, i) => {
+      const previous = labels[i - 1];
+      if (previous && label.y - previous.y < 12) label.y = previous.y + 12;
+      parts.push(text(right + 6, label.y, label.text, `font-size="10" fill="${label.color}"`));
+    });
   });
   return { svg: parts.join("\n"), height };
 }
