@@ -1,24 +1,13 @@
 // The browser's only way to the server: same-origin JSON calls to the API of
 // api.md. Every failure becomes an ApiError, so components handle one type.
 
-/** One entry of an error's `details` (api.md: one per invalid field). */
-export interface ApiErrorDetail {
-  field?: string;
-  message: string;
-}
+import type { ErrorCode, ErrorDetail } from "@/lib/http/errors";
 
-/** Codes of api.md, plus `network_error` for a request that never got an answer. */
-export type ApiErrorCode =
-  | "validation_error"
-  | "unauthenticated"
-  | "forbidden"
-  | "not_found"
-  | "method_not_allowed"
-  | "payload_too_large"
-  | "rate_limited"
-  | "internal"
-  | "network_error"
-  | (string & {});
+/** One entry of an error's `details` (api.md: one per invalid field) — the server's own type. */
+export type ApiErrorDetail = ErrorDetail;
+
+/** Codes of api.md (the server's own list), plus `network_error` for a request that never got an answer. */
+export type ApiErrorCode = ErrorCode | "network_error" | (string & {});
 
 export class ApiError extends Error {
   override name = "ApiError";
