@@ -326,11 +326,41 @@ function parseCookie(header: string): [string, string][] {
   });
 }
 
-function tamper(value: string, rng: Rng): string {
+/**
+ * What a signed cookie value means: the token and the signature's bytes. Two
+ * spellings can mean the same thing — base64 leaves the low bits of a final
+ * character unused (a 32-byte HMAC has 2 of them), and `atob` ignores them —
+ * so a "tampered" value is compared by meaning, not by its characters.
+ */
+function signedCookieMeaning(value: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    return `undecodable:${value}`;
+  }
+  const dot = decoded.lastIndexOf(".");
+  if (dot < 0) return `unsigned:${decoded}`;
+  const signature = decoded.slice(dot + 1);
+  let bytes: string;
+  try {
+    bytes = atob(signature);
+  } catch {
+    return `bad signature:${decoded}`;
+  }
+  return `${decoded.slice(0, dot)}.${Buffer.from(bytes, "latin1").toString("hex")}`;
+}
+
+/** One character changed so that the value no longer means the same token and signature. */
+export function tamper(value: string, rng: Rng): string {
   if (value.length === 0) return "x";
-  const at = rng.int(value.length);
-  const c = value[at] === "A" ? "B" : "A";
-  return value.slice(0, at) + c + value.slice(at + 1);
+  const meaning = signedCookieMeaning(value);
+  for (;;) {
+    const at = rng.int(value.length);
+    const c = value[at] === "A" ? "B" : "A";
+    const tampered = value.slice(0, at) + c + value.slice(at + 1);
+    if (signedCookieMeaning(tampered) !== meaning) return tampered;
+  }
 }
 
 function chooseCookie(ctx: FuzzContext, rng: Rng, wantSignedIn: boolean): CookieChoice {
