@@ -126,19 +126,35 @@ describe("GET /api/metrics", () => {
     expect(moved(s0, s2, "cache_stale_total", "post-dto")).toBe(0);
   });
 
-  it("counts a warm list page's rows per family (read inside one script call)", async () => {
+  it("counts a warm list page as one whole-response hit, and a page rebuilt from its pieces per row and family", async () => {
     const query = "page=2&pageSize=5";
     const s0 = await scrape();
-    expect((await getPage(query)).status).toBe(200);
+    const cold = await getPage(query);
+    expect(cold.status).toBe(200);
     const s1 = await scrape();
     expect(moved(s0, s1, "cache_misses_total", "page")).toBe(1);
+    expect(moved(s0, s1, "cache_misses_total", "response")).toBe(1);
+
+    // Warm: the whole response, and nothing else read.
     expect((await getPage(query)).status).toBe(200);
     const s2 = await scrape();
-    expect(moved(s1, s2, "cache_hits_total", "page")).toBe(1);
-    for (const family of ["post-dto", "likes-count", "comments-count"]) {
-      expect([family, moved(s1, s2, "cache_hits_total", family), moved(s1, s2, "cache_misses_total", family)]).toEqual([family, 5, 0]);
+    expect([moved(s1, s2, "cache_hits_total", "response"), moved(s1, s2, "cache_misses_total", "response")]).toEqual([1, 0]);
+    for (const family of ["page", "post-dto", "likes-count", "comments-count"]) {
+      expect([family, moved(s1, s2, "cache_hits_total", family), moved(s1, s2, "cache_misses_total", family)]).toEqual([family, 0, 0]);
     }
     expect(value(s2, "cache_round_trips_total", { op: "eval:readIndexed" }) - value(s1, "cache_round_trips_total", { op: "eval:readIndexed" })).toBe(1);
+
+    // One row's likes bumped: the response is stale, so the same call reads the pieces; one count is reloaded.
+    const body = (await cold.json()) as { results: { id: number }[] };
+    await routes.invalidate([`post:${body.results[0]!.id}:likes`]);
+    expect((await getPage(query)).status).toBe(200);
+    const s3 = await scrape();
+    expect([moved(s2, s3, "cache_misses_total", "response"), moved(s2, s3, "cache_stale_total", "response")]).toEqual([1, 1]);
+    expect(moved(s2, s3, "cache_hits_total", "page")).toBe(1);
+    for (const [family, hits, misses] of [["post-dto", 5, 0], ["likes-count", 4, 1], ["comments-count", 5, 0]] as const) {
+      expect([family, moved(s2, s3, "cache_hits_total", family), moved(s2, s3, "cache_misses_total", family)]).toEqual([family, hits, misses]);
+    }
+    expect(value(s3, "cache_round_trips_total", { op: "eval:readIndexed" }) - value(s2, "cache_round_trips_total", { op: "eval:readIndexed" })).toBe(1);
   });
 
   it("counts an invalidation per tag family, and the stale entry it leaves as a miss", async () => {

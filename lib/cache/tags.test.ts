@@ -94,6 +94,109 @@ describe.each(backends)("tags on %s", (_name, make) => {
     });
   });
 
+  describe("a whole response stored beside its pieces", () => {
+    const ids = [5, 9];
+    let n = 0;
+
+    /** A page of its own (index, derived entries, whole key) for each test, with the index and pieces filled. */
+    async function fixture() {
+      n += 1;
+      const index = spec(`wpage:${n}`, `wlist:${n}`);
+      const derived = [spec(`witem:${n}:{id}`, `witem:${n}:{id}`), spec(`wcount:${n}:{id}`, `wcount:${n}:{id}`)];
+      const whole = `wresp:${n}`;
+      const [indexRead] = await store.read<{ ids: number[] }>([index]);
+      const pieces = ids.flatMap((id) => derived.map((d) => forId(d, id)));
+      const pieceReads = await store.read(pieces);
+      await store.fill([
+        { spec: index, value: { ids }, stamp: indexRead!.stamp, ttl: 60 },
+        ...pieces.map((p, i) => ({ spec: p, value: `${p.key}!`, stamp: pieceReads[i]!.stamp, ttl: 60 })),
+      ]);
+      const read = () => store.readIndexed<{ ids: number[] }>(index, derived, { whole });
+      /** Reads the page (pieces expected) and stores the whole built from what that read returned. */
+      const fillWhole = async (body: string) => {
+        const r = await read();
+        if (r.whole) throw new Error("expected the pieces, not a whole entry");
+        const from = [
+          { spec: index, stamp: r.index.stamp },
+          ...r.rows.flatMap((row) => derived.map((d, i) => ({ spec: forId(d, row.id), stamp: row.entries[i]!.stamp }))),
+        ];
+        await store.fill([], [{ key: whole, body, etag: `"${body.length}"`, from, ttl: 60 }]);
+        return r;
+      };
+      return { n, index, derived, whole, read, fillWhole };
+    }
+
+    it("is served alone, in one round trip, until any tag it was built from is bumped", async () => {
+      const f = await fixture();
+      await f.fillWhole('{"v":1}');
+      await runInScope(async () => {
+        expect((await f.read()).whole).toEqual({ body: '{"v":1}', etag: '"7"' });
+        expect(currentScope()!.cache).toMatchObject({ roundTrips: 1, keysRead: 1, hits: 1, misses: 0 });
+      });
+      for (const tag of [`wcount:${f.n}:9`, `witem:${f.n}:5`, `wlist:${f.n}`, "epoch"]) {
+        await store.invalidate([tag]);
+        expect([tag, (await f.read()).whole]).toEqual([tag, undefined]);
+        if (tag === `wlist:${f.n}`) {
+          // The index itself is stale now: refill it (the app reloads membership).
+          const [indexRead] = await store.read<{ ids: number[] }>([f.index]);
+          await store.fill([{ spec: f.index, value: { ids }, stamp: indexRead!.stamp, ttl: 60 }]);
+        }
+        if (tag === "epoch") break; // everything is stale: nothing more to learn
+        await f.fillWhole(`{"after":"${tag}"}`);
+        expect((await f.read()).whole?.body).toBe(`{"after":"${tag}"}`);
+      }
+    });
+
+    it("when stale, the same call answers with the index and its rows, and counts the whole entry as found", async () => {
+      const f = await fixture();
+      await f.fillWhole('{"v":2}');
+      await store.invalidate([`wcount:${f.n}:5`]);
+      await runInScope(async () => {
+        const read = await f.read();
+        expect(currentScope()!.cache.roundTrips).toBe(1);
+        if (read.whole) throw new Error("a stale whole entry was served");
+        expect(read.index).toMatchObject({ hit: true, value: { ids } });
+        expect(read.rows.map((r) => r.entries.map((e) => e.hit))).toEqual([
+          [true, false],
+          [true, true],
+        ]);
+        // Every key was present: the whole (stale), the index and its 2 tags, and 2 × (2 entries + 3 tags).
+        expect(currentScope()!.cache).toMatchObject({ keysRead: 14, hits: 14, misses: 0 });
+      });
+    });
+
+    it("is not written when a tag moved after its read, nor when two reads saw one tag with two tokens", async () => {
+      const f = await fixture();
+      await f.fillWhole("{}"); // written: the baseline
+      expect((await f.read()).whole).toBeDefined();
+      await store.invalidate([`witem:${f.n}:9`]);
+      const r = await f.read();
+      if (r.whole) throw new Error("a stale whole entry was served");
+      const item9 = forId(f.derived[0]!, 9);
+      await store.invalidate([`witem:${f.n}:9`]); // a write lands between the read and the fill
+      await store.fill([], [{ key: f.whole, body: '{"refused":1}', etag: '"x"', from: [{ spec: item9, stamp: r.rows[1]!.entries[0]!.stamp }], ttl: 60 }]);
+      const [stored] = await cache.backend.mget([store.entryKey(f.whole)]);
+      expect(stored).not.toContain("refused"); // the old (stale) entry is still there, not overwritten
+      expect((await f.read()).whole).toBeUndefined();
+
+      // Two reads of one tag with two tokens: the response mixes before and after a write. Nothing is written.
+      await cache.backend.del([store.entryKey(f.whole)]);
+      const [before] = await store.read([item9]);
+      await store.invalidate([`witem:${f.n}:9`]);
+      const [after] = await store.read([item9]);
+      await store.fill([], [{ key: f.whole, body: "{}", etag: '"y"', from: [{ spec: item9, stamp: before!.stamp }, { spec: item9, stamp: after!.stamp }], ttl: 60 }]);
+      expect(await cache.backend.mget([store.entryKey(f.whole)])).toEqual([undefined]);
+    });
+
+    it("a lost tag key never makes it valid again", async () => {
+      const f = await fixture();
+      await f.fillWhole('{"v":3}');
+      expect((await f.read()).whole).toBeDefined();
+      await cache.backend.del([store.tagKey(`wcount:${f.n}:9`)]); // evicted
+      expect((await f.read()).whole).toBeUndefined();
+    });
+  });
+
   it("cachedMany loads all misses in one call, lined up with the ids, and caches 0", async () => {
     const calls: number[][] = [];
     const load = async (ids: number[]) => {

@@ -51,6 +51,31 @@ export interface TaggedFill {
   readonly ttl: number | null;
 }
 
+/**
+ * A whole response to store beside the entries it was built from: its body,
+ * already serialized, and its ETag. It is valid while every tag of every read
+ * in `from` still holds the token that read returned (the read script checks
+ * that by itself, so a hit costs no decoding at all).
+ */
+export interface WholeFill {
+  /** Logical key. */
+  readonly key: string;
+  readonly body: string;
+  readonly etag: string;
+  /** The entries it was built from: their specs and the stamps their reads returned. */
+  readonly from: readonly { readonly spec: TaggedSpec; readonly stamp: readonly string[] }[];
+  readonly ttl: number | null;
+}
+
+/** What `readIndexed` found: a valid whole entry, or the index and its rows. */
+export type IndexedRead<T> =
+  | { readonly whole: { readonly body: string; readonly etag: string } }
+  | {
+      readonly whole?: undefined;
+      readonly index: TaggedRead<T>;
+      readonly rows: { readonly id: number; readonly entries: TaggedRead<unknown>[] }[];
+    };
+
 /** How an entry is stored: the stamp (tokens lined up with its tags) and the value. */
 interface Stored<T> {
   s: string[];
@@ -176,38 +201,72 @@ return out`,
 /**
  * Reads an index entry (e.g. a page of post ids), its tags, and — in the same
  * call — every key derived from the ids it lists. Missing tags are created
- * with the fresh token. KEYS[1] = the index entry, KEYS[2..] = its tags.
- * ARGV = [fresh token, number of entry templates, entry templates…, tag
- * templates…], `{id}` standing for each id of the entry's `v.ids`. Reply:
- * [entry or false, each tag's token, then per id: the entries (value or
- * false), then the tags' tokens]. One round trip for a whole warm list page.
+ * with the fresh token. One round trip for a whole warm list page.
+ *
+ * Optionally it first tries a WHOLE entry (a serialized response built from
+ * the index and its derived entries): stored as `<header JSON>\n<body>`, the
+ * header holding the raw keys of every tag the response depends on (`t`),
+ * their tokens when it was built (`s`) and its ETag (`e`). It is valid while
+ * every one of those tags still holds its token — checked here, in Redis, so
+ * a warm hit sends back the body alone, with nothing to decode.
+ *
+ * KEYS = [the whole entry (only when ARGV[3] = "1"), the index entry, its
+ * tags…]. ARGV = [fresh token, number of entry templates, "1" | "0", entry
+ * templates…, tag templates…], `{id}` standing for each id of the index
+ * entry's `v.ids`.
+ * Reply on a valid whole entry: [body, etag]. Otherwise: [false, what became
+ * of the whole entry ("stale": present but stale or unreadable, "absent", or
+ * false when none was asked for), the index entry or false, each of its tags'
+ * tokens, then per id: the entries (value or false), then the tags' tokens].
  */
 export const readIndexedScript = defineScript<(string | null)[]>({
   name: "readIndexed",
-  lua: `local fresh, e = ARGV[1], tonumber(ARGV[2])
+  lua: `local fresh, e, w = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
 local function tag(k)
   local t = redis.call('GET', k)
   if not t then redis.call('SET', k, fresh); t = fresh end
   return t
 end
-local entry = redis.call('GET', KEYS[1])
-local out = {entry or false}
-for i = 2, #KEYS do out[#out + 1] = tag(KEYS[i]) end
+local first = 1
+local out = {false, false}
+if w then
+  first = 2
+  out[2] = 'absent'
+  local whole = redis.call('GET', KEYS[1])
+  if whole then
+    out[2] = 'stale'
+    local nl = string.find(whole, '\\n', 1, true)
+    local ok, h = false, nil
+    if nl then ok, h = pcall(cjson.decode, string.sub(whole, 1, nl - 1)) end
+    if ok and type(h) == 'table' and type(h.t) == 'table' and type(h.s) == 'table' and type(h.e) == 'string' and #h.t > 0 and #h.t == #h.s then
+      local current = redis.call('MGET', unpack(h.t))
+      local valid = true
+      for i = 1, #h.t do
+        if current[i] ~= h.s[i] then valid = false; break end
+      end
+      if valid then return {string.sub(whole, nl + 1), h.e} end
+    end
+  end
+end
+local entry = redis.call('GET', KEYS[first])
+out[3] = entry or false
+for i = first + 1, #KEYS do out[#out + 1] = tag(KEYS[i]) end
 if not entry then return out end
 local ok, decoded = pcall(cjson.decode, entry)
 if not ok or type(decoded) ~= 'table' or type(decoded.v) ~= 'table' or type(decoded.v.ids) ~= 'table' then return out end
 for _, id in ipairs(decoded.v.ids) do
   local s = string.format('%d', id)
   local keys = {}
-  for i = 3, 2 + e do keys[#keys + 1] = (string.gsub(ARGV[i], '{id}', s)) end
+  for i = 4, 3 + e do keys[#keys + 1] = (string.gsub(ARGV[i], '{id}', s)) end
   local values = redis.call('MGET', unpack(keys))
   for i = 1, e do out[#out + 1] = values[i] or false end
-  for i = 3 + e, #ARGV do out[#out + 1] = tag((string.gsub(ARGV[i], '{id}', s))) end
+  for i = 4 + e, #ARGV do out[#out + 1] = tag((string.gsub(ARGV[i], '{id}', s))) end
 end
 return out`,
   run(store, keys, args) {
     const fresh = args[0] ?? "";
     const e = Number(args[1]);
+    const w = args[2] === "1";
     const tag = (key: string) => {
       let token = store.get(key);
       if (token === undefined) {
@@ -216,9 +275,20 @@ return out`,
       }
       return token;
     };
-    const entry = store.get(keys[0] ?? "");
-    const out: (string | null)[] = [entry ?? null];
-    for (const key of keys.slice(1)) out.push(tag(key));
+    const out: (string | null)[] = [null, null];
+    if (w) {
+      out[1] = "absent";
+      const whole = store.get(keys[0] ?? "");
+      if (whole !== undefined) {
+        out[1] = "stale";
+        const valid = validWhole(whole, (tagKeys) => tagKeys.map((k) => store.get(k)));
+        if (valid) return [valid.body, valid.etag];
+      }
+    }
+    const first = w ? 1 : 0;
+    const entry = store.get(keys[first] ?? "");
+    out.push(entry ?? null);
+    for (const key of keys.slice(first + 1)) out.push(tag(key));
     if (entry === undefined) return out;
     let ids: unknown;
     try {
@@ -227,7 +297,7 @@ return out`,
       return out;
     }
     if (!Array.isArray(ids)) return out;
-    const templates = args.slice(2);
+    const templates = args.slice(3);
     for (const id of ids) {
       const s = String(Math.trunc(Number(id)));
       templates.forEach((template, i) => {
@@ -238,10 +308,39 @@ return out`,
     return out;
   },
   account(reply) {
-    const hits = reply.filter((v) => v !== null).length;
-    return { keysRead: reply.length, hits, misses: reply.length - hits };
+    // A valid whole entry: one key read and found (its tags were only compared).
+    if (reply.length === 2 && reply[0] !== null) return { keysRead: 1, hits: 1, misses: 0 };
+    // Else: the whole entry when asked for (found when present, even stale), then one value per key read.
+    const values = reply.slice(2);
+    const whole = reply[1] === null ? 0 : 1;
+    const hits = (reply[1] === "stale" ? 1 : 0) + values.filter((v) => v !== null).length;
+    return { keysRead: whole + values.length, hits, misses: whole + values.length - hits };
   },
 });
+
+/** A whole entry's header: the raw keys of its tags, their tokens when it was built, its ETag. */
+interface WholeHeader {
+  t: string[];
+  s: string[];
+  e: string;
+}
+
+/** The body and ETag of a stored whole entry if its tags still hold its tokens (the script's check, for the memory backend). */
+function validWhole(stored: string, current: (tagKeys: string[]) => (string | undefined)[]): { body: string; etag: string } | null {
+  const nl = stored.indexOf("\n");
+  if (nl < 0) return null;
+  let header: Partial<WholeHeader>;
+  try {
+    header = JSON.parse(stored.slice(0, nl)) as Partial<WholeHeader>;
+  } catch {
+    return null;
+  }
+  const { t, s, e } = header;
+  if (!Array.isArray(t) || !Array.isArray(s) || typeof e !== "string" || t.length === 0 || t.length !== s.length) return null;
+  const tokens = current(t);
+  if (!tokens.every((token, i) => token === s[i])) return null;
+  return { body: stored.slice(nl + 1), etag: e };
+}
 
 /**
  * Tagged entries on top of a Cache: the read, fill and invalidate operations
@@ -340,33 +439,44 @@ export class TagStore {
    * tags stands for the id), with the tokens of their tags — all in ONE round
    * trip (one script call). A whole warm list page is one call.
    *
+   * With `whole` (a logical key), the same call first tries that whole entry
+   * (written by `fill`'s `wholes`) and, when it is still valid, answers with
+   * its body and ETag alone.
+   *
    * `rows` follows the ids of the index entry; it is empty when the index is
    * a miss (the caller loads the ids, then `read`s their entries).
    */
+  readIndexed<T extends { ids: number[] }>(index: TaggedSpec, derived: readonly TaggedSpec[]): Promise<IndexedRead<T> & { whole?: undefined }>;
+  readIndexed<T extends { ids: number[] }>(index: TaggedSpec, derived: readonly TaggedSpec[], options: { whole: string }): Promise<IndexedRead<T>>;
   async readIndexed<T extends { ids: number[] }>(
     index: TaggedSpec,
     derived: readonly TaggedSpec[],
-  ): Promise<{ index: TaggedRead<T>; rows: { id: number; entries: TaggedRead<unknown>[] }[] }> {
+    options: { whole?: string } = {},
+  ): Promise<IndexedRead<T>> {
     await this.#flushEpoch();
     const indexSpec = withEpoch(index);
     derived = derived.map(withEpoch);
     const tags = [...new Set(derived.flatMap((d) => d.tags))];
     const templates = [...derived.map((d) => this.entryKey(d.key)), ...tags.map((t) => this.tagKey(t))];
+    const wholeKeys = options.whole === undefined ? [] : [this.entryKey(options.whole)];
     let reply: (string | null)[] = [];
     try {
       reply = await this.cache.backend.eval(
         readIndexedScript,
-        [this.entryKey(indexSpec.key), ...indexSpec.tags.map((t) => this.tagKey(t))],
-        [newToken(), String(derived.length), ...templates],
+        [...wholeKeys, this.entryKey(indexSpec.key), ...indexSpec.tags.map((t) => this.tagKey(t))],
+        [newToken(), String(derived.length), wholeKeys.length ? "1" : "0", ...templates],
       );
     } catch {
       reply = [];
     }
+    if (reply.length === 2 && typeof reply[0] === "string" && typeof reply[1] === "string") {
+      return { whole: { body: reply[0], etag: reply[1] } };
+    }
     const unreachable = UNKNOWN_TOKEN_PREFIX + newToken();
-    const head = 1 + indexSpec.tags.length;
+    const head = 3 + indexSpec.tags.length;
     const indexRead = decodeTagged<T>(
-      reply[0] ?? undefined,
-      indexSpec.tags.map((_, i) => reply[1 + i] ?? unreachable),
+      reply[2] ?? undefined,
+      indexSpec.tags.map((_, i) => reply[3 + i] ?? unreachable),
     );
     const ids = indexRead.hit ? indexRead.value.ids : [];
     const rows = ids.map((id, r) => {
@@ -384,34 +494,55 @@ export class TagStore {
    * Writes entries back in ONE round trip (one script call), each only if its
    * tags still hold the tokens of its stamp. None for `[]`. Never throws for a
    * store that is down.
+   * `wholes` are written in the same call, each only if every tag of every
+   * entry it was built from still holds the token its read returned.
    * @throws CacheValueError when a value is not plain JSON (a programming error).
    */
-  async fill(entries: readonly TaggedFill[]): Promise<void> {
-    if (entries.length === 0) return;
+  async fill(entries: readonly TaggedFill[], wholes: readonly WholeFill[] = []): Promise<void> {
+    if (entries.length === 0 && wholes.length === 0) return;
     await this.#flushEpoch();
     const tagSlot = new Map<string, number>();
     const tagKeys: string[] = [];
     const tokens: string[] = [];
     const entryKeys: string[] = [];
     const entryArgs: string[] = [];
+    const slotOf = (tag: string, token: string): number => {
+      const slotKey = `${tag}\u0000${token}`;
+      let slot = tagSlot.get(slotKey);
+      if (slot === undefined) {
+        slot = tagKeys.length + 1;
+        tagSlot.set(slotKey, slot);
+        tagKeys.push(this.tagKey(tag));
+        tokens.push(token);
+      }
+      return slot;
+    };
+    const ttlArg = (ttl: number | null) => (ttl === null ? "" : String(Math.max(1, Math.round(ttl * 1000))));
     for (const entry of entries) {
-      const deps: number[] = [];
-      withEpoch(entry.spec).tags.forEach((tag, i) => {
-        const token = entry.stamp[i] ?? "";
-        const slotKey = `${tag}\u0000${token}`;
-        let slot = tagSlot.get(slotKey);
-        if (slot === undefined) {
-          slot = tagKeys.length + 1;
-          tagSlot.set(slotKey, slot);
-          tagKeys.push(this.tagKey(tag));
-          tokens.push(token);
-        }
-        deps.push(slot);
-      });
+      const deps = withEpoch(entry.spec).tags.map((tag, i) => slotOf(tag, entry.stamp[i] ?? ""));
       const stored: Stored<unknown> = { s: [...entry.stamp], v: entry.value };
       entryKeys.push(this.entryKey(entry.spec.key));
-      entryArgs.push(encodeValue(stored), entry.ttl === null ? "" : String(Math.max(1, Math.round(entry.ttl * 1000))), deps.join(","));
+      entryArgs.push(encodeValue(stored), ttlArg(entry.ttl), deps.join(","));
     }
+    for (const whole of wholes) {
+      // Every (tag, token) the response was built from, once.
+      const stamp = new Map<string, string>();
+      let consistent = true;
+      for (const { spec, stamp: tokensRead } of whole.from) {
+        withEpoch(spec).tags.forEach((tag, i) => {
+          const token = tokensRead[i] ?? "";
+          if ((stamp.get(tag) ?? token) !== token) consistent = false;
+          stamp.set(tag, token);
+        });
+      }
+      // Two reads that saw one tag with two tokens: a bump came between them, the response is already stale.
+      if (!consistent || stamp.size === 0) continue;
+      const deps = [...stamp].map(([tag, token]) => slotOf(tag, token));
+      const header: WholeHeader = { t: [...stamp.keys()].map((tag) => this.tagKey(tag)), s: [...stamp.values()], e: whole.etag };
+      entryKeys.push(this.entryKey(whole.key));
+      entryArgs.push(`${JSON.stringify(header)}\n${whole.body}`, ttlArg(whole.ttl), deps.join(","));
+    }
+    if (entryKeys.length === 0) return;
     try {
       await this.cache.backend.eval(fillTaggedScript, [...tagKeys, ...entryKeys], [String(tagKeys.length), ...tokens, ...entryArgs]);
     } catch {

@@ -51,6 +51,19 @@ export function errorResponse(error: unknown): Response {
  * exact bytes. `Vary: Cookie` because bodies may carry per-viewer fields.
  */
 export function jsonResponse(req: Request, data: unknown, options: { status?: number; etag?: string | null } = {}): Response {
+  return respondJson(req, () => JSON.stringify(data), options);
+}
+
+/**
+ * A read's result as a JSON 200 (jsonResponse's rules): its ETag, and its
+ * body as the read already has it serialized (a whole response from the
+ * cache: sent as is, `data` never touched), else `data` serialized.
+ */
+export function readResponse(req: Request, read: { readonly data: unknown; readonly etag: string | null; readonly json?: string }): Response {
+  return respondJson(req, () => read.json ?? JSON.stringify(read.data), { etag: read.etag });
+}
+
+function respondJson(req: Request, serialize: () => string, options: { status?: number; etag?: string | null }): Response {
   const status = options.status ?? 200;
   const headers = new Headers({
     "Content-Type": "application/json; charset=utf-8",
@@ -62,7 +75,7 @@ export function jsonResponse(req: Request, data: unknown, options: { status?: nu
     headers.set("ETag", options.etag);
     if (etagMatches(req.headers.get("if-none-match"), options.etag)) return new Response(null, { status: 304, headers });
   }
-  const body = JSON.stringify(data);
+  const body = serialize();
   if (conditional && !options.etag) {
     const etag = `"${createHash("sha1").update(body).digest("base64url")}"`;
     headers.set("ETag", etag);

@@ -45,15 +45,18 @@ export const TAGGED_FAMILIES: readonly EntryFamily[] = [
   "comments-count",
   "comments",
   "page",
+  "response",
   "liked",
 ];
 
 /**
  * The list page reads its rows inside one script (`readIndexed`), whose event
- * lists only the page's own keys (its entry and its tags): for each post id on
- * the page, the script reads these entries and the tokens of their tags, the
- * implicit epoch tag included (lib/posts/service.ts ROW_SPECS, lib/cache/tags.ts
- * `withEpoch`). Kept in step by test/metrics.test.ts (a warm page counts one
+ * lists only the page's own keys (its whole response, its entry and its
+ * tags): for each post id on the page, the script reads these entries and the
+ * tokens of their tags, the implicit epoch tag included (lib/posts/service.ts
+ * ROW_SPECS, lib/cache/tags.ts `withEpoch`). When the whole response is valid
+ * it reads nothing else (one key read). Kept in step by test/metrics.test.ts
+ * (a warm page counts one response hit; a page rebuilt from its pieces one
  * hit per row and family); if they drift, rows are not counted rather than
  * miscounted.
  */
@@ -285,9 +288,18 @@ function onEvent(state: MetricsState, event: CacheEvent): void {
     const ledger = ledgerFor(state);
     ledger.rawMisses += event.misses;
     if (event.error) ledger.readFailed = true;
-    const index = event.keys[0];
+    // KEYS: [the whole response,] the index entry, its tags.
+    let keys = event.keys;
+    const first = keys[0];
+    if (first !== undefined && keyFamily(first) === "response") {
+      add(ledger.lookups, "response", 1);
+      // Served whole: the script read that one key and nothing else.
+      if (event.keysRead === 1 && event.hits === 1) return;
+      keys = keys.slice(1);
+    }
+    const index = keys[0];
     if (index !== undefined) add(ledger.lookups, keyFamily(index) as EntryFamily, 1);
-    // The reply: one value per key of the call (the index entry, its tags), then PAGE_ROW_KEYS values per post id.
+    // The reply: one value per key of the call, then PAGE_ROW_KEYS values per post id.
     const derived = event.keysRead - event.keys.length;
     if (derived > 0 && derived % PAGE_ROW_KEYS === 0) {
       const rows = derived / PAGE_ROW_KEYS;

@@ -39,6 +39,15 @@ export function pageSpec(page: number, pageSize: number): TaggedSpec {
 }
 
 /**
+ * A list page's whole response (its JSON, with `next`/`previous` under
+ * `basePath`), stored with the tags of everything it was built from
+ * (lib/cache/tags.ts `WholeFill`): the page's membership and its rows' pieces.
+ */
+export function pageResponseKey(basePath: string, page: number, pageSize: number): string {
+  return `response:v1:list:${pageSize}:${page}:${basePath}`;
+}
+
+/**
  * TTLs in seconds: a safety net, not the mechanism (tags are). 600 s for the
  * likes count, as in the article.
  */

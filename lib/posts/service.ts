@@ -2,7 +2,7 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { getCache } from "@/lib/cache";
 import { cachedMany, cachedOne, singleFlight } from "@/lib/cache/strategies";
-import { forId, TagStore, type TaggedFill, type TaggedRead, type TaggedSpec } from "@/lib/cache/tags";
+import { forId, TagStore, type TaggedFill, type TaggedRead, type TaggedSpec, type WholeFill } from "@/lib/cache/tags";
 import { getEnv } from "@/lib/env";
 import { notFound } from "@/lib/http/errors";
 import { memo } from "@/lib/scope";
@@ -11,6 +11,7 @@ import {
   latestCommentsSpec,
   likedBySpec,
   likesCountSpec,
+  pageResponseKey,
   pageSpec,
   postBaseSpec,
   postContentSpec,
@@ -53,9 +54,24 @@ export interface ReadOptions {
 
 /** A read's result, with an ETag when the mode can derive one without the body (full). */
 export interface Read<T> {
-  data: T;
+  readonly data: T;
   /** Derived from the tag tokens the data was built from; null → hash the body. */
-  etag: string | null;
+  readonly etag: string | null;
+  /** `data` already serialized, when the read had it (a whole cached response): send it as is. */
+  readonly json?: string;
+}
+
+/** A read served whole from the cache: `data` is parsed only if someone asks for it (a page does; the API does not). */
+function fromJson<T>(json: string, etag: string): Read<T> {
+  let parsed: T | undefined;
+  return {
+    etag,
+    json,
+    get data(): T {
+      parsed ??= JSON.parse(json) as T;
+      return parsed;
+    },
+  };
 }
 
 let tagStore: TagStore | undefined;
@@ -166,38 +182,32 @@ interface PageIndex {
 async function fullPostPage(query: PageQuery, basePath: string): Promise<Read<Page<PostSummary>>> {
   const { page, pageSize } = query;
   const indexSpec = pageSpec(page, pageSize);
-  // One script call: the page's ids and count, and every piece of every row.
-  const { index, rows } = await store().readIndexed<PageIndex>(indexSpec, ROW_SPECS);
-  const warm = index.hit && rows.every((r) => r.entries.every((e) => e.hit));
-  // Cold: the loads and the write-back are ONE flight per page and stamps,
-  // so concurrent requests that missed the same way share them.
-  const built = warm
-    ? assembleRows(index.value, rows.map((r) => r.entries), [...index.stamp], [], [])
-    : await singleFlight(`page:${indexSpec.key}`, [...index.stamp, ...rows.flatMap((r) => r.entries.flatMap((e) => e.stamp))], () =>
-        loadPage(query, indexSpec, index, rows),
-      );
-  const { membership, results, stamps } = built;
-  if (page > 1 && membership.ids.length === 0) throw notFound("Page not found");
-  return {
-    data: toPage(results, { count: membership.count, page, pageSize, basePath }),
-    etag: etagOf(["list", basePath, ...stamps]),
-  };
+  const responseKey = pageResponseKey(basePath, page, pageSize);
+  // One script call: the whole response if it is still valid; else the
+  // page's ids and count, and every piece of every row.
+  const read = await store().readIndexed<PageIndex>(indexSpec, ROW_SPECS, { whole: responseKey });
+  if (read.whole) return fromJson(read.whole.body, read.whole.etag);
+  const { index, rows } = read;
+  // Anything to load or to write back (at least the response) is ONE flight
+  // per page and stamps, so concurrent requests that missed the same way share it.
+  const stamps = [...index.stamp, ...rows.flatMap((r) => r.entries.flatMap((e) => e.stamp))];
+  const built = await singleFlight(`page:${indexSpec.key}:${basePath}`, stamps, () => buildPage(query, basePath, indexSpec, index, rows));
+  if (!built) throw notFound("Page not found");
+  return built;
 }
 
-interface BuiltPage {
-  membership: PageIndex;
-  results: PostSummary[];
-  /** The tag tokens the page was built from (its ETag). */
-  stamps: string[];
-}
-
-/** The cold path of a list page: membership if missing, then every missing piece in one statement per kind, then one write-back. */
-async function loadPage(
+/**
+ * Builds a list page that was not served whole: membership if missing, then
+ * every missing piece in one statement per kind, then ONE write-back of the
+ * loaded pieces and of the whole response. Null for a page past the end.
+ */
+async function buildPage(
   query: PageQuery,
+  basePath: string,
   indexSpec: TaggedSpec,
   index: TaggedRead<PageIndex>,
   rows: { id: number; entries: TaggedRead<unknown>[] }[],
-): Promise<BuiltPage> {
+): Promise<Read<Page<PostSummary>> | null> {
   const { page, pageSize } = query;
   const tags = store();
   const fills: TaggedFill[] = [];
@@ -223,34 +233,52 @@ async function loadPage(
     load(missing(1), countLikesByPost),
     load(missing(2), countCommentsByPost),
   ]);
-  const built = assembleRows(membership, reads, [...index.stamp], loaded, fills);
-  await tags.fill(fills);
-  return built;
+  const { results, stamps, from } = assembleRows(membership, reads, indexSpec, index.stamp, loaded, fills);
+  if (page > 1 && ids.length === 0) {
+    await tags.fill(fills);
+    return null;
+  }
+  const data = toPage(results, { count: membership.count, page, pageSize, basePath });
+  const json = JSON.stringify(data);
+  const etag = etagOf(["list", basePath, ...stamps]);
+  // The whole response, valid while every tag it was built from holds the token read for it.
+  await tags.fill(fills, [{ key: pageResponseKey(basePath, page, pageSize), body: json, etag, from, ttl: ttl.page }]);
+  return { data, etag, json };
 }
 
-/** Builds the rows of a page from its reads and what was loaded, collecting the fills of loaded pieces. */
+/**
+ * Builds the rows of a page from its reads and what was loaded, collecting the
+ * fills of loaded pieces, the stamps (the ETag) and what the page was built
+ * from (the whole response's dependencies).
+ */
 function assembleRows(
   membership: PageIndex,
   reads: TaggedRead<unknown>[][],
-  stamps: string[],
+  indexSpec: TaggedSpec,
+  indexStamp: readonly string[],
   loaded: Map<number, unknown>[],
   fills: TaggedFill[],
-): BuiltPage {
+): { results: PostSummary[]; stamps: string[]; from: WholeFill["from"][number][] } {
   const results: PostSummary[] = [];
+  const stamps = [...indexStamp];
+  const from: WholeFill["from"][number][] = [{ spec: indexSpec, stamp: indexStamp }];
   membership.ids.forEach((id, r) => {
-    const values = ROW_SPECS.map((spec, piece) => {
+    const values = ROW_SPECS.map((template, piece) => {
+      const spec = forId(template, id);
       const read = reads[r]?.[piece];
-      stamps.push(...(read?.stamp ?? []));
+      const stamp = read?.stamp ?? [];
+      stamps.push(...stamp);
+      from.push({ spec, stamp });
       if (read?.hit) return read.value;
       const value = loaded[piece]?.get(id);
       if (value === undefined) return undefined; // deleted since the index was built
-      fills.push({ spec: forId(spec, id), value, stamp: read?.stamp ?? [], ttl: PIECE_TTL[piece] ?? null });
+      fills.push({ spec, value, stamp, ttl: PIECE_TTL[piece] ?? null });
       return value;
     });
     const [base, likesCount, commentsCount] = values as [PostBase | undefined, number, number];
     if (base) results.push(toPostSummary(base, likesCount, commentsCount));
   });
-  return { membership, results, stamps };
+  return { results, stamps, from };
 }
 
 const PIECE_TTL = [ttl.postBase, ttl.likesCount, ttl.commentsCount];

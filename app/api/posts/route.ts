@@ -1,5 +1,5 @@
 import { assertSameOrigin, readJson, readQuery, requireViewer } from "@/lib/http/guards";
-import { jsonResponse, methodNotAllowed, route } from "@/lib/http/respond";
+import { jsonResponse, methodNotAllowed, readResponse, route } from "@/lib/http/respond";
 import { createPostSchema, pageQuerySchema } from "@/lib/posts/schemas";
 import { getPostPage } from "@/lib/posts/service";
 import { createPost } from "@/lib/posts/writes";
@@ -7,8 +7,7 @@ import { createPost } from "@/lib/posts/writes";
 export const dynamic = "force-dynamic";
 
 export const GET = route(async (req) => {
-  const { data, etag } = await getPostPage(readQuery(req, pageQuerySchema));
-  return jsonResponse(req, data, { etag });
+  return readResponse(req, await getPostPage(readQuery(req, pageQuerySchema)));
 });
 
 export const POST = route(async (req) => {

@@ -1,5 +1,5 @@
 import { assertSameOrigin, findViewer, readJson, requireViewer } from "@/lib/http/guards";
-import { jsonResponse, methodNotAllowed, route } from "@/lib/http/respond";
+import { jsonResponse, methodNotAllowed, readResponse, route } from "@/lib/http/respond";
 import { postIdParam, updatePostSchema } from "@/lib/posts/schemas";
 import { getPost } from "@/lib/posts/service";
 import { deletePost, updatePost } from "@/lib/posts/writes";
@@ -11,8 +11,7 @@ type Ctx = { params: Promise<{ id: string }> };
 export const GET = route<Ctx>(async (req, ctx) => {
   const id = await postIdParam(ctx.params);
   const viewer = await findViewer(req);
-  const { data, etag } = await getPost(id, { viewerId: viewer?.id });
-  return jsonResponse(req, data, { etag });
+  return readResponse(req, await getPost(id, { viewerId: viewer?.id }));
 });
 
 export const PATCH = route<Ctx>(async (req, ctx) => {
