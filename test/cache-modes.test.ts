@@ -93,11 +93,14 @@ describe("statement and round-trip counts per mode", () => {
     await routes.cache.clear();
     const cold = await list(routes);
     expect(cold.status).toBe(200);
-    // cold: script (1) → COUNT + ids (2) → pieces MGET (1) → base, likes, comments counts (3) → fill (1)
-    expect([cold.sql, cold.rt]).toEqual([5, 3]);
+    // cold: script (1) → count entry (1) → COUNT + ids (2) → pieces (1) → base, likes, comments counts (3) → fill (1)
+    expect([cold.sql, cold.rt]).toEqual([5, 4]);
     const warm = await list(routes);
     expect([warm.status, warm.sql, warm.rt]).toEqual([200, 0, 1]);
     expect(warm.body).toBe(cold.body);
+    // another cold page: the count is cached, so no COUNT(*)
+    const cold2 = await list(routes, "?page=2");
+    expect([cold2.status, cold2.sql, cold2.rt]).toEqual([200, 4, 4]);
 
     const id = await postIdWith("true");
     const coldPost = await detail(routes, id);

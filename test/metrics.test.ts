@@ -261,6 +261,8 @@ describe("label values are bounded", () => {
     expect(classifyKey("blog:1:post-content:v1:7")).toEqual({ tag: false, family: "post-content" });
     expect(classifyKey("blog:1:liked:7:user_x")).toEqual({ tag: false, family: "liked" });
     expect(classifyKey("blog:1:page:v1:20:1")).toEqual({ tag: false, family: "page" });
+    expect(classifyKey("blog:1:posts-count")).toEqual({ tag: false, family: "posts-count" });
+    expect(classifyKey("blog:1:response:v1:list:20:1:/api/posts")).toEqual({ tag: false, family: "response" });
     expect(classifyKey("blog:1:tag:post:7:likes")).toEqual({ tag: true, tagName: "post:7:likes" });
     expect(classifyKey("blog:1:something-new")).toEqual({ tag: false, family: "other" });
     expect(tagFamily("posts")).toBe("posts");

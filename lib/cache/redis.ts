@@ -94,8 +94,8 @@ class RedisBackend implements Backend {
 
   /**
    * THE seam: every Redis call goes through here. It refuses calls that cannot
-   * succeed (closed; reconnecting — a circuit breaker plugs in at the same
-   * place), bounds the wait, turns any failure into CacheUnavailableError,
+   * succeed (closed; reconnecting; the circuit breaker open), bounds the wait,
+   * turns any failure into CacheUnavailableError,
    * reports the call (scope + listeners) once, success or not, and maps the
    * reply with `settle`.
    *

@@ -45,6 +45,7 @@ export const TAGGED_FAMILIES: readonly EntryFamily[] = [
   "comments-count",
   "comments",
   "page",
+  "posts-count",
   "response",
   "liked",
 ];

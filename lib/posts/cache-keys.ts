@@ -38,6 +38,9 @@ export function pageSpec(page: number, pageSize: number): TaggedSpec {
   return { key: `page:v1:${pageSize}:${page}`, tags: [tags.posts] };
 }
 
+/** The number of posts: every list page's `count`, one entry for all pages (a cold page needs no COUNT(*)). */
+export const postsCountSpec: TaggedSpec = { key: "posts-count", tags: [tags.posts] };
+
 /**
  * A list page's whole response (its JSON, with `next`/`previous` under
  * `basePath`), stored with the tags of everything it was built from
@@ -59,4 +62,5 @@ export const ttl = {
   postBase: 3_600,
   postContent: 3_600,
   page: 300,
+  postsCount: 300,
 } as const;

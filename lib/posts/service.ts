@@ -15,6 +15,7 @@ import {
   pageSpec,
   postBaseSpec,
   postContentSpec,
+  postsCountSpec,
   ttl,
 } from "./cache-keys";
 import { toComment, toPage, toPostBase, toPostContent, toPostDetail, toPostSummary, type PostBase, type PostContent } from "./dto";
@@ -217,7 +218,16 @@ async function buildPage(
     membership = index.value;
     reads = rows.map((r) => r.entries);
   } else {
-    const count = await countPosts();
+    // The total is every page's: its own entry, so a cold page does not
+    // COUNT(*) the table (15 ms at 200,000 posts), and a page past the end
+    // is known without walking the index.
+    const [countRead] = await tags.read<number>([postsCountSpec]);
+    let count: number;
+    if (countRead?.hit) count = countRead.value;
+    else {
+      count = await countPosts();
+      fills.push({ spec: postsCountSpec, value: count, stamp: countRead?.stamp ?? [], ttl: ttl.postsCount });
+    }
     const ids = count > (page - 1) * pageSize ? await findPostIdsPage((page - 1) * pageSize, pageSize) : [];
     membership = { ids, count };
     fills.push({ spec: indexSpec, value: membership, stamp: index.stamp, ttl: ttl.page });

@@ -25,6 +25,8 @@ const FAMILY_NOTES: Record<string, string> = {
   "comments-count": "A post's comments count. Good: high; each new comment costs one reload.",
   comments: "A post's newest comments. Good: high; each new comment costs one reload.",
   page: "Which posts a list page shows, and the total. Good: high; a new or deleted post reloads every page once.",
+  "posts-count": "The number of posts, shared by every list page. Good: high; read only when a page is rebuilt.",
+  response: "A list page's whole JSON, sent as is. Good: high; any like, comment or edit on one of its posts reloads it once.",
   liked: "Whether a signed-in reader likes a post. Good: rising as readers come back; no reads while nobody is signed in.",
 };
 
