@@ -24,14 +24,16 @@ test("the cache dashboard draws its charts and its hit ratio follows the traffic
   expect(await figures.count()).toBeGreaterThanOrEqual(10);
   for (const figure of await figures.all()) await expect(figure.locator("svg")).toHaveCount(1);
   await expect(page.getByRole("figure", { name: "page hit ratio" }).getByRole("img")).toBeVisible();
+  await expect(page.getByRole("figure", { name: "response hit ratio" }).getByRole("img")).toBeVisible();
 
-  const counts = page.getByTestId("counts-page");
-  const ratio = page.getByTestId("ratio-page");
+  // A warm list page is served whole: the "response" family.
+  const counts = page.getByTestId("counts-response");
+  const ratio = page.getByTestId("ratio-response");
   const [hits, reads] = await readCounts(counts);
   const ratioBefore = (await ratio.textContent()) ?? "";
 
-  // A page size no other test asks for: the first read of its index is a
-  // miss, the next ones hits. Enough of them that the ratio cannot stay put
+  // A page size no other test asks for: the first read of its whole response
+  // is a miss, the next ones hits. Enough of them that the ratio cannot stay put
   // ((k-1)/k differs from the ratio so far).
   let k = 3;
   while (reads > 0 && (k - 1) * reads === hits * k) k += 1;
@@ -46,6 +48,11 @@ test("the cache dashboard draws its charts and its hit ratio follows the traffic
   });
   await expect(ratio).not.toHaveText(ratioBefore);
   await expect(ratio).toHaveText(/^\d{1,3}%$/);
+  // The store as it is now: Redis's memory and this app's key count (the
+  // e2e server's prefix has keys by now; the server looks every 10 s).
+  const store = page.getByTestId("store-now");
+  await expect(store.getByRole("definition").first()).toHaveText(/^\d[\d.,]* (B|KiB|MiB)$/);
+  await expect(store.getByRole("definition").nth(1)).toHaveText(/^[1-9][\d,]*$/, { timeout: 15_000 });
   // Those reads were API requests of the app: the request-cost table lists their route.
   await expect(page.getByRole("table")).toContainText("/api/posts");
 

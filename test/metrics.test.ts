@@ -225,15 +225,19 @@ describe("GET /api/metrics", () => {
 
   it("feeds the dashboard: hit counts per family over the window", async () => {
     const { getCacheStats } = await import("@/lib/metrics/app");
-    const before = getCacheStats();
+    const before = await getCacheStats();
     await getPost(postId);
-    const after = getCacheStats();
+    const after = await getCacheStats();
     expect(after.mode).toBe("full");
     expect(after.backend).toBe("redis");
     expect(after.families).toContain("post-dto");
     expect((after.window.families["post-dto"]?.hits ?? 0) - (before.window.families["post-dto"]?.hits ?? 0)).toBe(1);
     expect(after.invalidations.topTags.map((t) => t.tag)).toContain(`post:${postId}:likes`);
     expect(after.points.length).toBeGreaterThan(0);
+    // A look at the store: Redis's memory, and the keys of this run's prefix (the post's entries and tags at least).
+    expect(after.store.usedMemoryBytes).toBeGreaterThan(0);
+    expect(after.store.keyCount).toBeGreaterThanOrEqual(5);
+    expect(after.store.keyCountComplete).toBe(true);
   });
 });
 

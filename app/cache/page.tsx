@@ -10,6 +10,6 @@ export const metadata: Metadata = {
 };
 
 /** Rendered with the current numbers (readable without JavaScript), then polled every 2 s. */
-export default function CachePage() {
-  return <CacheDashboard initial={getCacheStats()} />;
+export default async function CachePage() {
+  return <CacheDashboard initial={await getCacheStats()} />;
 }

@@ -55,10 +55,27 @@ export interface Backend {
    * load it).
    */
   eval<R extends ScriptReply>(script: Script<R>, keys: readonly string[], args: readonly (string | number)[]): Promise<R>;
+  /**
+   * What the store holds, for an operator: its memory use (Redis's
+   * `used_memory`; the memory backend's counted bytes) and how many keys
+   * start with `prefix` (SCAN MATCH, looking at no more than about `limit`
+   * keys of the whole keyspace; `complete` is false when it stopped there).
+   * Several round trips: for a dashboard, never for a request's read path.
+   */
+  storeStats(prefix: string, limit: number): Promise<StoreStats>;
   /** The circuit breaker's state ("closed" when the backend has none, as in memory). */
   circuitState(): "closed" | "open" | "half-open";
   /** Releases the connection / memory. Later calls fail as "closed" (misses for Cache). Idempotent. */
   close(): Promise<void>;
+}
+
+/** What `storeStats` found. */
+export interface StoreStats {
+  /** Bytes the whole store uses (all prefixes); null when it does not say. */
+  readonly usedMemoryBytes: number | null;
+  /** Keys of the prefix seen; all of them when `complete`. */
+  readonly keyCount: number;
+  readonly complete: boolean;
 }
 
 /** One entry for `mset`. */

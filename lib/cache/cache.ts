@@ -1,4 +1,4 @@
-import type { Backend, RawEntry } from "./backend";
+import type { Backend, RawEntry, StoreStats } from "./backend";
 import { CacheKeyMissingError, CacheUnavailableError, CacheUsageError } from "./errors";
 import { recordError } from "./events";
 import { decodeValue, encodeValue } from "./json";
@@ -327,6 +327,21 @@ export class Cache {
       await this.backend.scanDelete(prefixOf(this.prefix));
     } catch (error) {
       this.#writeFailed(error, "clear");
+    }
+  }
+
+  /**
+   * What this cache holds in its store, for an operator: the store's memory
+   * use and this prefix's key count (all versions), looking at no more than
+   * about `limit` keys of the store (`complete` false when it stopped there).
+   * Several round trips (SCAN): poll it every few seconds at most, never from
+   * a request's read path. Undefined when the store does not answer.
+   */
+  async storeStats(limit = 100_000): Promise<StoreStats | undefined> {
+    try {
+      return await this.backend.storeStats(prefixOf(this.prefix), limit);
+    } catch {
+      return undefined;
     }
   }
 

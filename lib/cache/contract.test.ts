@@ -366,6 +366,32 @@ describe.each<Kind>(["memory", "redis"])("Cache on the %s backend", (kind) => {
     });
   });
 
+  describe("storeStats", () => {
+    it("counts the keys of its own prefix (all versions) and nothing else, and says how much memory the store uses", async () => {
+      const own = new Cache(cache.backend, { prefix: `${prefix}k` });
+      const neighbour = new Cache(cache.backend, { prefix: `${prefix}k2` }); // starts like `own`: not counted
+      await own.setMany({ a: 1, b: 2 });
+      await own.set("a", 1, { version: 7 });
+      await neighbour.set("a", 1);
+      const stats = await own.storeStats();
+      expect(stats).toMatchObject({ keyCount: 3, complete: true });
+      expect(stats?.usedMemoryBytes).toBeGreaterThan(0);
+      await own.clear();
+      expect(await own.storeStats()).toMatchObject({ keyCount: 0, complete: true });
+      await neighbour.clear();
+    });
+
+    it.runIf(kind === "redis")("stops after about `limit` keys of a big keyspace and says it is incomplete", async () => {
+      const big = new Cache(cache.backend, { prefix: `${prefix}big` });
+      await big.setMany(Array.from({ length: 2_500 }, (_, i): [string, number] => [`k${i}`, i]));
+      const partial = await big.storeStats(1);
+      expect(partial?.complete).toBe(false);
+      expect(partial?.keyCount).toBeLessThan(2_500);
+      expect(await big.storeStats()).toMatchObject({ keyCount: 2_500, complete: true });
+      await big.clear();
+    });
+  });
+
   describe("scripts and accounting", () => {
     it("runs a script defined once for both backends, atomically, in one round trip", async () => {
       const [a, b, sum] = ["s:a", "s:b", "s:sum"].map((key) => cache.makeKey(key)) as [string, string, string];

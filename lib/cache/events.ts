@@ -20,6 +20,7 @@ export type BackendOp =
   | "exists"
   | "expire"
   | "scanDelete"
+  | "storeStats"
   | "eval";
 
 /** What one backend call cost. Counts only; no values. */

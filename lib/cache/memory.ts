@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { Backend, RawEntry, Script, ScriptReply, ScriptStore } from "./backend";
+import type { Backend, RawEntry, Script, ScriptReply, ScriptStore, StoreStats } from "./backend";
 import { CacheUnavailableError, CacheValueError } from "./errors";
 import { argsBytes, byteLength, type BackendOp, type CacheListener, type CallStats, recordCall, replyBytes } from "./events";
 import { incrByExistingScript, moveExistingScript, persistExistingScript } from "./scripts";
@@ -196,6 +196,16 @@ class MemoryBackend implements Backend {
       for (const key of this.#lru.keys()) if (key.startsWith(prefix)) doomed.push(key);
       for (const key of doomed) this.#lru.delete(key);
       return doomed.length;
+    }, () => WRITE);
+  }
+
+  /** Counted bytes (key + value lengths, as `maxBytes` bounds them) and the live keys of the prefix; never partial. */
+  storeStats(prefix: string): Promise<StoreStats> {
+    return this.#run("storeStats", [prefix], undefined, () => {
+      this.#lru.purgeStale();
+      let keyCount = 0;
+      for (const key of this.#lru.keys()) if (key.startsWith(prefix)) keyCount += 1;
+      return { usedMemoryBytes: this.#lru.calculatedSize, keyCount, complete: true };
     }, () => WRITE);
   }
 

@@ -1,7 +1,7 @@
 // The ONLY module of the project that imports ioredis (checked by
 // boundaries.test.ts). Everything else talks to the `Backend` interface.
 import { Redis } from "ioredis";
-import { type Backend, type RawEntry, registeredScripts, type Script, type ScriptReply } from "./backend";
+import { type Backend, type RawEntry, registeredScripts, type Script, type ScriptReply, type StoreStats } from "./backend";
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "./circuit-breaker";
 import { CacheUnavailableError, CacheValueError } from "./errors";
 import { argsBytes, type BackendOp, byteLength, type CacheListener, type CallStats, recordCall, replyBytes } from "./events";
@@ -259,16 +259,40 @@ class RedisBackend implements Backend {
 
   /** One reported call per round trip (each SCAN page, each UNLINK batch), each with its own timeout. */
   async scanDelete(prefix: string): Promise<number> {
+    let removed = 0;
+    await this.#scanPrefix("scanDelete", prefix, async (found) => {
+      if (found.length > 0) removed += await this.#run("scanDelete", found, undefined, 0, 0, (client) => client.unlink(found), noReads, same);
+    });
+    return removed;
+  }
+
+  /** INFO memory, then SCAN pages until the keyspace is done or about `limit` keys were looked at; each call reported. */
+  async storeStats(prefix: string, limit: number): Promise<StoreStats> {
+    const info = await this.#run("storeStats", [], undefined, 0, 0, (client) => client.info("memory"), noReads, same);
+    const used = /^used_memory:(\d+)\s*$/m.exec(info)?.[1];
+    let keyCount = 0;
+    let looked = 0;
+    const complete = await this.#scanPrefix("storeStats", prefix, (found) => {
+      keyCount += found.length;
+      looked += SCAN_COUNT;
+    }, () => looked < limit);
+    return { usedMemoryBytes: used === undefined ? null : Number(used), keyCount, complete };
+  }
+
+  /**
+   * SCAN MATCH `prefix*`, page by page (each page one reported call), until
+   * the keyspace is done (true) or `more()` says stop (false).
+   */
+  async #scanPrefix(op: BackendOp, prefix: string, onPage: (keys: string[]) => void | Promise<void>, more: () => boolean = () => true): Promise<boolean> {
     const pattern = `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
     let cursor = "0";
-    let removed = 0;
     do {
-      const [next, found] = await this.#run("scanDelete", [prefix], undefined, 0, 0, (client) =>
+      const [next, found] = await this.#run(op, [prefix], undefined, 0, 0, (client) =>
         client.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT), noReads, same);
       cursor = next;
-      if (found.length > 0) removed += await this.#run("scanDelete", found, undefined, 0, 0, (client) => client.unlink(found), noReads, same);
-    } while (cursor !== "0");
-    return removed;
+      await onPage(found);
+    } while (cursor !== "0" && more());
+    return cursor === "0";
   }
 
   /**

@@ -1,5 +1,6 @@
 import "server-only";
 import { getCache } from "@/lib/cache";
+import type { StoreStats } from "@/lib/cache/backend";
 import { getEnv } from "@/lib/env";
 import {
   emptyRequests,
@@ -39,8 +40,18 @@ export async function metricsText(): Promise<{ body: string; contentType: string
 
 const TOP_TAGS = 10;
 
-/** The dashboard's feed: the ring buffer of snapshots as per-interval changes, plus totals. */
-export function getCacheStats(): CacheStats {
+/** How long one look at the store (INFO + SCAN of our prefix) is reused: the dashboard polls every 2 s. */
+const STORE_STATS_MS = 10_000;
+let storeLook: { at: number; stats: Promise<StoreStats | undefined> } | undefined;
+
+function lookAtStore(now: number): Promise<StoreStats | undefined> {
+  if (!storeLook || now - storeLook.at >= STORE_STATS_MS) storeLook = { at: now, stats: getCache().storeStats() };
+  return storeLook.stats;
+}
+
+/** The dashboard's feed: the ring buffer of snapshots as per-interval changes, plus totals and a look at the store. */
+export async function getCacheStats(): Promise<CacheStats> {
+  const stored = await lookAtStore(Date.now());
   const state = ready();
   settleUnowned(state);
   const now = Date.now();
@@ -78,8 +89,9 @@ export function getCacheStats(): CacheStats {
       entriesWritten: Object.fromEntries(totals.written),
       bytesRead: totals.bytesRead,
       bytesWritten: totals.bytesWritten,
-      usedMemoryBytes: null,
-      keyCount: null,
+      usedMemoryBytes: stored?.usedMemoryBytes ?? null,
+      keyCount: stored?.keyCount ?? null,
+      keyCountComplete: stored?.complete ?? false,
     },
   };
 }

@@ -65,8 +65,11 @@ export interface CacheStats {
     entriesWritten: Record<string, number>;
     bytesRead: number;
     bytesWritten: number;
-    /** Redis `used_memory` and the key count of our prefix: not available yet (no hook in lib/cache). */
+    /** The store's memory use (Redis `used_memory`, all prefixes); null when it did not answer. Refreshed every 10 s. */
     usedMemoryBytes: number | null;
+    /** Keys of this app's prefix (SCAN); null when the store did not answer. */
     keyCount: number | null;
+    /** False when the SCAN stopped early (a very large keyspace): `keyCount` is then a lower bound. */
+    keyCountComplete: boolean;
   };
 }

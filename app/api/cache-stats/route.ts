@@ -4,8 +4,8 @@ import { getCacheStats } from "@/lib/metrics/app";
 export const dynamic = "force-dynamic";
 
 /** The /cache dashboard's feed (lib/metrics/types.ts `CacheStats`), polled every 2 s. Not part of the public API. */
-export function GET(): Response {
-  return Response.json(getCacheStats(), { headers: { "Cache-Control": "no-store" } });
+export async function GET(): Promise<Response> {
+  return Response.json(await getCacheStats(), { headers: { "Cache-Control": "no-store" } });
 }
 
 export const POST = methodNotAllowed(["GET"]);

@@ -212,7 +212,23 @@ export function CacheDashboard({ initial }: { initial: CacheStats }) {
         <h2 id="store-heading">What went into the store</h2>
         <p className="cache-hint">
           Since the server started: {formatBytes(data.store.bytesRead)} read, {formatBytes(data.store.bytesWritten)} written.
-          Redis memory use and the key count of this app&apos;s prefix are not shown: the cache layer does not report them yet.
+        </p>
+        <dl className="cache-facts" aria-label="The store now" data-testid="store-now">
+          <div>
+            <dt>{data.backend === "memory" ? "Memory cache size" : "Redis memory (all prefixes)"}</dt>
+            <dd>{data.store.usedMemoryBytes === null ? "unknown" : formatBytes(data.store.usedMemoryBytes)}</dd>
+          </div>
+          <div>
+            <dt>Keys of this app</dt>
+            <dd>
+              {data.store.keyCount === null
+                ? "unknown"
+                : `${data.store.keyCountComplete ? "" : "≥ "}${data.store.keyCount.toLocaleString("en-US")}`}
+            </dd>
+          </div>
+        </dl>
+        <p className="cache-good">
+          Good: the key count levels off once the cache is warm (entries expire; tags stay, one per post and kind). Counted with SCAN every 10 s.
         </p>
         <figure className="cache-card cache-wide" aria-label="Entries written per key family">
           <figcaption className="cache-card-head">
