@@ -93,19 +93,19 @@ describe("statement and round-trip counts per mode", () => {
     await routes.cache.clear();
     const cold = await list(routes);
     expect(cold.status).toBe(200);
-    // cold: script (1) → count entry (1) → COUNT + ids (2) → pieces (1) → base, likes, comments counts (3) → fill (1)
-    expect([cold.sql, cold.rt]).toEqual([5, 4]);
+    // cold: script (1) → lease (1) → count entry (1) → COUNT + ids (2) → pieces (1) → base, likes, comments counts (3) → fill, releasing the lease (1)
+    expect([cold.sql, cold.rt]).toEqual([5, 5]);
     const warm = await list(routes);
     expect([warm.status, warm.sql, warm.rt]).toEqual([200, 0, 1]);
     expect(warm.body).toBe(cold.body);
     // another cold page: the count is cached, so no COUNT(*)
     const cold2 = await list(routes, "?page=2");
-    expect([cold2.status, cold2.sql, cold2.rt]).toEqual([200, 4, 4]);
+    expect([cold2.status, cold2.sql, cold2.rt]).toEqual([200, 4, 5]);
 
     const id = await postIdWith("true");
     const coldPost = await detail(routes, id);
-    // cold: MGET (1) → post row, likes count, comments (3) → fill (1)
-    expect([coldPost.status, coldPost.sql, coldPost.rt]).toEqual([200, 3, 2]);
+    // cold: read (1) → lease (1) → post row, likes count, comments (3) → fill, releasing the lease (1)
+    expect([coldPost.status, coldPost.sql, coldPost.rt]).toEqual([200, 3, 3]);
     const warmPost = await detail(routes, id);
     expect([warmPost.status, warmPost.sql, warmPost.rt]).toEqual([200, 0, 1]);
     expect(warmPost.body).toBe(coldPost.body);
@@ -181,8 +181,8 @@ describe("tag invalidation", () => {
     try {
       await routes.invalidate([tags.likes(target.id)]);
       const after = await list(routes);
-      // one round trip to read, one grouped statement for the one stale count, one to write it back
-      expect([after.sql, after.rt]).toEqual([1, 2]);
+      // one round trip to read, one for the lease, one grouped statement for the one stale count, one to write it back
+      expect([after.sql, after.rt]).toEqual([1, 3]);
       const results = (JSON.parse(after.body) as Page<PostSummary>).results;
       expect(results[3]).toEqual({ ...target, likesCount: target.likesCount + 1 });
       expect(results.filter((p) => p.id !== target.id)).toEqual(page.results.filter((p) => p.id !== target.id));
@@ -200,7 +200,7 @@ describe("tag invalidation", () => {
     await detail(routes, id);
     await routes.invalidate([tags.likes(id)]);
     const after = await detail(routes, id);
-    expect([after.sql, after.rt]).toEqual([1, 2]);
+    expect([after.sql, after.rt]).toEqual([1, 3]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { currentScope } from "@/lib/scope";
-import { type TagStore, type TaggedFill, type TaggedSpec, UNKNOWN_TOKEN_PREFIX } from "./tags";
+import { newToken, type TagStore, type TaggedFill, type TaggedSpec, UNKNOWN_TOKEN_PREFIX } from "./tags";
 
 /**
  * The read-through strategies the services call, on tagged entries.
@@ -57,6 +57,55 @@ export function singleFlight<T>(key: string, stamp: readonly string[], load: () 
   inflight.set(key, flight);
   if (known) inflight.set(stampedKey, flight);
   return promise;
+}
+
+/** How long a loader's lease lasts: if it dies (or is this slow), the others load after this. */
+export const LEASE_MS = 2_000;
+/** How often a waiting instance reads again for the lease holder's value. */
+const LEASE_POLL_MS = 20;
+
+/**
+ * Across instances: at most one loader per key at a time, as Facebook's
+ * memcache leases. Call it inside `singleFlight` (so each process asks once),
+ * on a miss:
+ * - the first instance takes a short lease in the store (SET NX PX: one round
+ *   trip, on the cold path only) and runs `load(lease)`, which must pass
+ *   `lease` to `TagStore.fill`'s `release`: the fill writes the value and
+ *   frees the lease in the same call;
+ * - the others read again (`reread`, which answers only a VALID value, so
+ *   never one older than a write acknowledged before it) every 20 ms until
+ *   the holder's fill lands; they load themselves when the lease is gone with
+ *   nothing valid to read (no such row; a fill refused because a write came
+ *   in between) or its time is up (the holder died or is slow);
+ * - when the store does not answer, nobody can coordinate: load.
+ */
+export async function leased<T>(
+  store: TagStore,
+  key: string,
+  reread: () => Promise<T | undefined>,
+  load: (lease: string[]) => Promise<T>,
+): Promise<T> {
+  const leaseKey = store.leaseKey(key);
+  let held: boolean;
+  try {
+    held = await store.cache.backend.setNx(leaseKey, newToken(), LEASE_MS);
+  } catch {
+    held = true;
+  }
+  if (held) return load([key]);
+  const deadline = performance.now() + LEASE_MS;
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+    const value = await reread();
+    if (value !== undefined) return value;
+    // The holder is done and left nothing valid to read (no such row, or its fill was refused), or the store is gone: load.
+    try {
+      if (!(await store.cache.backend.exists(leaseKey))) break;
+    } catch {
+      break;
+    }
+  }
+  return load([]);
 }
 
 /** Read-through for one value. `load` runs at most once per key at a time in this process. */

@@ -113,20 +113,22 @@ export function newToken(): string {
 }
 
 /**
- * Writes entries whose tags still hold the tokens they were stamped with.
- * KEYS: the distinct tag keys (n of them), then the entry keys.
- * ARGV: n, the n expected tokens, then per entry: value, ttl in ms ("" = none),
- * and the 1-based indexes of its tags joined by ",". A tag that moved (or
- * vanished) since the read keeps its entries out. Reply: how many were written.
+ * Writes entries whose tags still hold the tokens they were stamped with, and
+ * releases loaders' leases (lib/cache/strategies.ts `leased`) in the same call.
+ * KEYS: the distinct tag keys (n of them), then the entry keys, then the
+ * lease keys (r of them). ARGV: n, r, the n expected tokens, then per entry:
+ * value, ttl in ms ("" = none), and the 1-based indexes of its tags joined by
+ * ",". A tag that moved (or vanished) since the read keeps its entries out.
+ * Reply: how many entries were written.
  */
 export const fillTaggedScript = defineScript<number>({
   name: "fillTagged",
-  lua: `local n = tonumber(ARGV[1])
+  lua: `local n, r = tonumber(ARGV[1]), tonumber(ARGV[2])
 local ok = {}
-for i = 1, n do ok[i] = (redis.call('GET', KEYS[i]) == ARGV[1 + i]) end
+for i = 1, n do ok[i] = (redis.call('GET', KEYS[i]) == ARGV[2 + i]) end
 local written = 0
-local a = n + 2
-for j = n + 1, #KEYS do
+local a = n + 3
+for j = n + 1, #KEYS - r do
   local value, ttl, deps = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   a = a + 3
   local good = true
@@ -138,14 +140,16 @@ for j = n + 1, #KEYS do
     written = written + 1
   end
 end
+for j = #KEYS - r + 1, #KEYS do redis.call('DEL', KEYS[j]) end
 return written`,
   run(store: ScriptStore, keys, args) {
     const n = Number(args[0]);
+    const r = Number(args[1]);
     const ok: boolean[] = [];
-    for (let i = 0; i < n; i++) ok.push(store.get(keys[i] ?? "") === (args[1 + i] ?? ""));
+    for (let i = 0; i < n; i++) ok.push(store.get(keys[i] ?? "") === (args[2 + i] ?? ""));
     let written = 0;
-    let a = n + 1;
-    for (let j = n; j < keys.length; j++) {
+    let a = n + 2;
+    for (let j = n; j < keys.length - r; j++) {
       const value = args[a] ?? "";
       const ttl = args[a + 1] ?? "";
       const deps = args[a + 2] ?? "";
@@ -156,6 +160,7 @@ return written`,
         written += 1;
       }
     }
+    for (let j = keys.length - r; j < keys.length; j++) store.del(keys[j] ?? "");
     return written;
   },
 });
@@ -363,6 +368,11 @@ export class TagStore {
     return this.cache.makeKey(key);
   }
 
+  /** The raw key of a loader's lease on `key` (lib/cache/strategies.ts `leased`). */
+  leaseKey(key: string): string {
+    return this.cache.makeKey(`lease:${key}`);
+  }
+
   /**
    * Bumps `tags`: every entry stamped with one of them is a miss from now on,
    * on every instance. One round trip (a pipeline of SETs), none for `[]`.
@@ -495,11 +505,13 @@ export class TagStore {
    * tags still hold the tokens of its stamp. None for `[]`. Never throws for a
    * store that is down.
    * `wholes` are written in the same call, each only if every tag of every
-   * entry it was built from still holds the token its read returned.
+   * entry it was built from still holds the token its read returned; the
+   * leases in `release` (logical keys given to `leased`) are deleted in it.
    * @throws CacheValueError when a value is not plain JSON (a programming error).
    */
-  async fill(entries: readonly TaggedFill[], wholes: readonly WholeFill[] = []): Promise<void> {
-    if (entries.length === 0 && wholes.length === 0) return;
+  async fill(entries: readonly TaggedFill[], wholes: readonly WholeFill[] = [], options: { release?: readonly string[] } = {}): Promise<void> {
+    const leases = (options.release ?? []).map((key) => this.leaseKey(key));
+    if (entries.length === 0 && wholes.length === 0 && leases.length === 0) return;
     await this.#flushEpoch();
     const tagSlot = new Map<string, number>();
     const tagKeys: string[] = [];
@@ -542,9 +554,13 @@ export class TagStore {
       entryKeys.push(this.entryKey(whole.key));
       entryArgs.push(`${JSON.stringify(header)}\n${whole.body}`, ttlArg(whole.ttl), deps.join(","));
     }
-    if (entryKeys.length === 0) return;
+    if (entryKeys.length === 0 && leases.length === 0) return;
     try {
-      await this.cache.backend.eval(fillTaggedScript, [...tagKeys, ...entryKeys], [String(tagKeys.length), ...tokens, ...entryArgs]);
+      await this.cache.backend.eval(
+        fillTaggedScript,
+        [...tagKeys, ...entryKeys, ...leases],
+        [String(tagKeys.length), String(leases.length), ...tokens, ...entryArgs],
+      );
     } catch {
       // A dropped fill is only a later miss.
     }

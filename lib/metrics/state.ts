@@ -4,7 +4,7 @@ import { EPOCH_TAG } from "@/lib/cache/tags";
 import { commentsCountSpec, likesCountSpec, postBaseSpec } from "@/lib/posts/cache-keys";
 import { getEnv } from "@/lib/env";
 import { currentScope, type RequestScope } from "@/lib/scope";
-import { classifyKey, type EntryFamily, entryFamily, keyFamily, tagFamily, type TagFamily } from "./families";
+import { classifyKey, type EntryFamily, entryFamily, keyFamily, logicalKey, tagFamily, type TagFamily } from "./families";
 import { ASSET_ROUTES, MONITORING_ROUTES } from "./routes";
 import { TopK } from "./top-k";
 import type { FamilyCounts, RequestCounts } from "./types";
@@ -307,11 +307,11 @@ function onEvent(state: MetricsState, event: CacheEvent): void {
       for (const family of PAGE_ROW_FAMILIES) add(ledger.lookups, family, rows);
     }
   } else if (event.op === "eval" && event.script === "fillTagged") {
-    // KEYS: the tag keys, then the entry keys being written.
+    // KEYS: the tag keys, then the entry keys being written, then the leases it releases.
     const ledger = ledgerFor(state);
     for (const key of event.keys) {
       const kind = classifyKey(key);
-      if (kind.tag) continue;
+      if (kind.tag || logicalKey(key).startsWith("lease:")) continue;
       add(ledger.fills, kind.family, 1);
       if (!event.error) add(totals.written, kind.family, 1);
     }

@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { getCache } from "@/lib/cache";
-import { cachedMany, cachedOne, singleFlight } from "@/lib/cache/strategies";
+import { cachedMany, cachedOne, leased, singleFlight } from "@/lib/cache/strategies";
 import { forId, TagStore, type TaggedFill, type TaggedRead, type TaggedSpec, type WholeFill } from "@/lib/cache/tags";
 import { getEnv } from "@/lib/env";
 import { notFound } from "@/lib/http/errors";
@@ -192,7 +192,15 @@ async function fullPostPage(query: PageQuery, basePath: string): Promise<Read<Pa
   // Anything to load or to write back (at least the response) is ONE flight
   // per page and stamps, so concurrent requests that missed the same way share it.
   const stamps = [...index.stamp, ...rows.flatMap((r) => r.entries.flatMap((e) => e.stamp))];
-  const built = await singleFlight(`page:${indexSpec.key}:${basePath}`, stamps, () => buildPage(query, basePath, indexSpec, index, rows));
+  // Across instances, one builder at a time (a lease); the others wait for its whole response.
+  const flight = `page:${indexSpec.key}:${basePath}`;
+  const reread = async () => {
+    const again = await store().readIndexed<PageIndex>(indexSpec, ROW_SPECS, { whole: responseKey });
+    return again.whole ? fromJson<Page<PostSummary>>(again.whole.body, again.whole.etag) : undefined;
+  };
+  const built = await singleFlight(flight, stamps, () =>
+    leased(store(), flight, reread, (lease) => buildPage(query, basePath, indexSpec, index, rows, lease)),
+  );
   if (!built) throw notFound("Page not found");
   return built;
 }
@@ -208,6 +216,7 @@ async function buildPage(
   indexSpec: TaggedSpec,
   index: TaggedRead<PageIndex>,
   rows: { id: number; entries: TaggedRead<unknown>[] }[],
+  lease: string[],
 ): Promise<Read<Page<PostSummary>> | null> {
   const { page, pageSize } = query;
   const tags = store();
@@ -245,14 +254,14 @@ async function buildPage(
   ]);
   const { results, stamps, from } = assembleRows(membership, reads, indexSpec, index.stamp, loaded, fills);
   if (page > 1 && ids.length === 0) {
-    await tags.fill(fills);
+    await tags.fill(fills, [], { release: lease });
     return null;
   }
   const data = toPage(results, { count: membership.count, page, pageSize, basePath });
   const json = JSON.stringify(data);
   const etag = etagOf(["list", basePath, ...stamps]);
   // The whole response, valid while every tag it was built from holds the token read for it.
-  await tags.fill(fills, [{ key: pageResponseKey(basePath, page, pageSize), body: json, etag, from, ttl: ttl.page }]);
+  await tags.fill(fills, [{ key: pageResponseKey(basePath, page, pageSize), body: json, etag, from, ttl: ttl.page }], { release: lease });
   return { data, etag, json };
 }
 
@@ -314,7 +323,18 @@ async function fullPost(id: number, viewerId: string | undefined): Promise<Read<
   const pieces = anonymous.every((r) => r.hit)
     ? piecesOf(anonymous.map((r) => (r as { value: unknown }).value))
     : // Cold: one flight per post and stamps (a stampede on a cold post is one load).
-      await singleFlight(`post:${id}`, anonymous.flatMap((r) => r.stamp), () => loadPost(id, concrete, anonymous));
+      await singleFlight(`post:${id}`, anonymous.flatMap((r) => r.stamp), () =>
+        // Across instances, one loader at a time (a lease); the others wait for its fill.
+        leased(
+          tags,
+          `post:${id}`,
+          async () => {
+            const again = await tags.read<unknown>(concrete);
+            return again.every((r) => r.hit) ? piecesOf(again.map((r) => (r as { value: unknown }).value)) : undefined;
+          },
+          (lease) => loadPost(id, concrete, anonymous, lease),
+        ),
+      );
   if (!pieces) throw notFound("Post not found");
 
   let liked = false;
@@ -342,7 +362,7 @@ function piecesOf(values: unknown[]): PostPieces {
 }
 
 /** The cold path of a post: the missing pieces (one statement per kind), then one write-back; null when there is no such post. */
-async function loadPost(id: number, specs: TaggedSpec[], reads: TaggedRead<unknown>[]): Promise<PostPieces | null> {
+async function loadPost(id: number, specs: TaggedSpec[], reads: TaggedRead<unknown>[], lease: string[]): Promise<PostPieces | null> {
   const hit = (i: number) => reads[i]?.hit === true;
   const valueOf = <V>(i: number) => (reads[i] as { value: V }).value;
   const needRow = !hit(0) || !hit(1) || !hit(3);
@@ -351,7 +371,10 @@ async function loadPost(id: number, specs: TaggedSpec[], reads: TaggedRead<unkno
     hit(2) ? valueOf<number>(2) : countLikesByPost([id]).then((m) => m.get(id) ?? 0),
     hit(4) ? valueOf<Comment[]>(4) : getLatestComments(id),
   ]);
-  if (needRow && !row) return null;
+  if (needRow && !row) {
+    await store().fill([], [], { release: lease });
+    return null;
+  }
   const values: unknown[] = [
     hit(0) ? valueOf<PostBase>(0) : toPostBase(row!),
     hit(1) ? valueOf<PostContent>(1) : toPostContent(row!.content),
@@ -365,7 +388,7 @@ async function loadPost(id: number, specs: TaggedSpec[], reads: TaggedRead<unkno
     const read = reads[i];
     if (read && !read.hit) fills.push({ spec, value: values[i], stamp: read.stamp, ttl: ttls[i] ?? null });
   });
-  await store().fill(fills);
+  await store().fill(fills, [], { release: lease });
   return piecesOf(values);
 }
 

@@ -40,8 +40,13 @@ async function likesInDb(id: number): Promise<number> {
 }
 
 describe("stampede: many concurrent requests for one cold post", () => {
-  it("200 concurrent requests on each of two instances load the post at most once per instance", async () => {
+  it("200 concurrent requests on each of two instances load the post once in all (single-flight per process, a lease across them)", async () => {
     const id = 17;
+    // Warm processes (JIT, database connections), as a deployed instance is: a
+    // cold one can take longer than a lease lasts over its first burst.
+    for (const instance of [a, b]) {
+      for (let i = 0; i < 20; i++) await fetch(`${instance.url}/api/posts/${3 + (i % 5)}`).then((r) => r.arrayBuffer());
+    }
     const burst = (instance: Instance) =>
       Promise.all(Array.from({ length: 200 }, () => fetch(`${instance.url}/api/posts/${id}`)));
     const [onA, onB] = await Promise.all([burst(a), burst(b)]);
@@ -49,12 +54,11 @@ describe("stampede: many concurrent requests for one cold post", () => {
     const bodies = new Set(await Promise.all([...onA, ...onB].map((r) => r.text())));
     expect(bodies.size).toBe(1);
     // A post load is 3 statements (post row, likes count, comments); requests
-    // that joined an in-flight load report none of it.
+    // that joined an in-flight load, or waited on the other instance's lease,
+    // report none of it.
     const sqlA = onA.reduce((n, r) => n + queriesOf(r), 0);
     const sqlB = onB.reduce((n, r) => n + queriesOf(r), 0);
-    expect(sqlA).toBeLessThanOrEqual(3);
-    expect(sqlB).toBeLessThanOrEqual(3);
-    expect(sqlA + sqlB).toBeLessThanOrEqual(6);
+    expect(sqlA + sqlB).toBe(3);
   });
 });
 
