@@ -10,7 +10,7 @@
 // in between leaves a database the next run recreates instead of trusting.
 import pg from "pg";
 import { applyMigrations } from "@/lib/db/migrate";
-import { createTestDatabase, databaseUrl, seedDatabase, testServerUrl } from "@/test/databases";
+import { createTestDatabase, databaseUrl, seedDatabase, testServerUrl, withClient } from "@/test/databases";
 import { BENCH_COMMENT_PREFIX } from "./workload";
 
 export interface DataSpec {
@@ -57,16 +57,6 @@ export function seedArgs(spec: DataSpec): string[] {
 
 function marker(spec: DataSpec): string {
   return `${MARKER_VERSION}: ${seedArgs(spec).join(" ")}`;
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Why an existing database cannot be reused, or null when it can. */

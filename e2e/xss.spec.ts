@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext, type Page, type Response } from "@playwright/test";
+import { parseContentSecurityPolicy } from "@/lib/security/headers";
 
 // Stored XSS: a post (title and Markdown) and comments full of script
 // payloads, written through the API by a signed-in user, then read in the
@@ -63,22 +64,12 @@ async function signIn(request: APIRequestContext, baseURL: string): Promise<void
   expect(res.status(), await res.text()).toBe(200);
 }
 
-function directives(csp: string): Map<string, string[]> {
-  return new Map(
-    csp
-      .split(";")
-      .map((d) => d.trim().split(/\s+/))
-      .filter((parts) => parts[0])
-      .map(([name, ...values]) => [name!, values]),
-  );
-}
-
 /** The page's CSP is the proxy's strict one, and every server-rendered script carries its nonce. */
 async function expectStrictCsp(res: Response | null): Promise<void> {
   expect(res).not.toBeNull();
   const headers = res!.headers();
   const csp = headers["content-security-policy"] ?? "";
-  const d = directives(csp);
+  const d = parseContentSecurityPolicy(csp);
   const nonce = /'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
   expect(nonce, csp).toBeTruthy();
   expect(d.get("script-src")).toEqual(expect.arrayContaining([`'nonce-${nonce}'`, "'strict-dynamic'"]));

@@ -6,21 +6,12 @@ import {
   STATIC_SECURITY_HEADERS,
   createNonce,
   pageContentSecurityPolicy,
+  parseContentSecurityPolicy,
 } from "@/lib/security/headers";
 
 // The proxy (pages) and next.config.mjs `headers()` (API, static files) set
 // the security headers; both are checked here without a server. e2e/xss.spec.ts
 // checks them on real responses in a browser.
-
-function directives(csp: string): Map<string, string[]> {
-  return new Map(
-    csp
-      .split(";")
-      .map((d) => d.trim().split(/\s+/))
-      .filter((parts) => parts[0])
-      .map(([name, ...values]) => [name!, values]),
-  );
-}
 
 function nonceOf(csp: string): string {
   const match = /'nonce-([A-Za-z0-9+/=]+)'/.exec(csp);
@@ -37,7 +28,7 @@ describe("proxy", () => {
     const res = proxy(new NextRequest("http://localhost:3000/posts/1"));
     const csp = res.headers.get("content-security-policy");
     expect(csp).toBeTruthy();
-    const d = directives(csp!);
+    const d = parseContentSecurityPolicy(csp!);
     const nonce = nonceOf(csp!);
     expect(d.get("script-src")).toEqual(["'self'", `'nonce-${nonce}'`, "'strict-dynamic'"]);
     expect(d.get("script-src")).not.toContain("'unsafe-inline'");
@@ -90,18 +81,18 @@ describe("proxy", () => {
 
   it("allows eval (and inline dev styles) only in development", () => {
     vi.stubEnv("NODE_ENV", "development");
-    const dev = directives(proxy(new NextRequest("http://localhost:3000/")).headers.get("content-security-policy")!);
+    const dev = parseContentSecurityPolicy(proxy(new NextRequest("http://localhost:3000/")).headers.get("content-security-policy")!);
     expect(dev.get("script-src")).toContain("'unsafe-eval'");
     expect(dev.get("style-src")).toContain("'unsafe-inline'");
     vi.stubEnv("NODE_ENV", "production");
-    const prod = directives(proxy(new NextRequest("http://localhost:3000/")).headers.get("content-security-policy")!);
+    const prod = parseContentSecurityPolicy(proxy(new NextRequest("http://localhost:3000/")).headers.get("content-security-policy")!);
     expect(prod.get("script-src")).not.toContain("'unsafe-eval'");
     expect(prod.get("style-src")).not.toContain("'unsafe-inline'");
   });
 
   it("asks https pages to upgrade insecure subresources", () => {
     const csp = proxy(new NextRequest("https://blog.example/posts/1")).headers.get("content-security-policy")!;
-    expect(directives(csp).has("upgrade-insecure-requests")).toBe(true);
+    expect(parseContentSecurityPolicy(csp).has("upgrade-insecure-requests")).toBe(true);
   });
 
   it("runs for pages but not for /api, static assets or prefetches", () => {
@@ -169,7 +160,7 @@ describe("lib/security/headers", () => {
     for (const dev of [false, true]) {
       for (const https of [false, true]) {
         const csp = pageContentSecurityPolicy({ nonce: "abc", dev, https });
-        expect(directives(csp).get("script-src")).not.toContain("'unsafe-inline'");
+        expect(parseContentSecurityPolicy(csp).get("script-src")).not.toContain("'unsafe-inline'");
       }
     }
   });
@@ -197,7 +188,7 @@ describe("next.config.mjs headers()", () => {
   it("gives /api responses a policy that loads nothing and cannot be framed", async () => {
     const api = (await rules()).find((r) => r.source === "/api/:path*");
     expect(api?.headers).toEqual([{ key: "Content-Security-Policy", value: API_CONTENT_SECURITY_POLICY }]);
-    const d = directives(API_CONTENT_SECURITY_POLICY);
+    const d = parseContentSecurityPolicy(API_CONTENT_SECURITY_POLICY);
     expect(d.get("default-src")).toEqual(["'none'"]);
     expect(d.get("frame-ancestors")).toEqual(["'none'"]);
   });

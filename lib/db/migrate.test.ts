@@ -6,10 +6,9 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations, checkDrift, createMigration, lockfileContent, pgliteDir } from "@/lib/db/migrate";
-import { databaseUrl, dropDatabase, testServerUrl } from "@/test/databases";
+import { databaseUrl, dropDatabase, testServerUrl, withClient } from "@/test/databases";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const schemaPath = path.join(root, "prisma", "schema.prisma");
@@ -28,18 +27,8 @@ function uniqueDatabase(label: string): string {
   return name;
 }
 
-async function withPg<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function databaseExists(name: string): Promise<boolean> {
-  return withPg(testServerUrl(), async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount === 1);
+  return withClient(testServerUrl(), async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount === 1);
 }
 
 /** A copy of prisma/migrations plus extra migrations `{ folder: sql }`. */
@@ -107,7 +96,7 @@ describe.each(["postgres", "pglite"] as const)("applyMigrations on %s", (kind) =
       const name = uniqueDatabase("apply");
       expect(await databaseExists(name)).toBe(false);
       target = { kind, url: databaseUrl(name) };
-      query = (sql) => withPg(databaseUrl(name), async (c) => (await c.query(sql)).rows);
+      query = (sql) => withClient(databaseUrl(name), async (c) => (await c.query(sql)).rows);
     } else {
       const dataDir = await fs.mkdtemp(path.join(tmp, "data-"));
       target = { kind, dataDir };
@@ -190,7 +179,7 @@ describe("applyMigrations on postgres, concurrently", () => {
     const url = databaseUrl(uniqueDatabase("concurrent"));
     const results = await Promise.all([1, 2, 3, 4].map(() => applyMigrations({ kind: "postgres", url })));
     expect(results.flat().sort()).toEqual(committed);
-    const rows = await withPg(url, async (c) => (await c.query("SELECT migration_name FROM _prisma_migrations")).rows);
+    const rows = await withClient(url, async (c) => (await c.query("SELECT migration_name FROM _prisma_migrations")).rows);
     expect(rows).toHaveLength(committed.length);
   });
 });

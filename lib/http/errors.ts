@@ -22,6 +22,11 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+/** The code of each status (STATUS_OF turned around): what a client may expect for a bare status. */
+export const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = Object.fromEntries(
+  Object.entries(STATUS_OF).map(([code, status]) => [status, code as ErrorCode]),
+);
+
 export interface ErrorDetail {
   field?: string;
   message: string;

@@ -12,8 +12,8 @@ import {
   settleUnowned,
   snapshot,
   type Snapshot,
-  TAGGED_FAMILIES,
 } from "./state";
+import { TAGGED_FAMILIES } from "./families";
 import type { CacheStats, FamilyCounts, RequestCounts, RouteCounts } from "./types";
 
 // The metrics as the app serves them (GET /api/metrics, GET /api/cache-stats,

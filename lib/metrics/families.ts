@@ -3,8 +3,8 @@
 // never from the key's variable part (a post id, a user id), so a label can
 // take only the values listed here.
 
-/** Families of cached entries (what the services read and fill). */
-export const ENTRY_FAMILIES = [
+/** Families of entries read through tags (the hit ratio is about these), in display order. */
+export const TAGGED_FAMILIES = [
   "post-dto",
   "post-content",
   "likes-count",
@@ -14,10 +14,10 @@ export const ENTRY_FAMILIES = [
   "posts-count",
   "response",
   "liked",
-  "ratelimit",
-  "health",
-  "other",
 ] as const;
+
+/** Families of cached entries (what the services read and fill): the tagged ones and the plain Cache API's. */
+export const ENTRY_FAMILIES = [...TAGGED_FAMILIES, "ratelimit", "health", "other"] as const;
 export type EntryFamily = (typeof ENTRY_FAMILIES)[number];
 
 /** Families of invalidation tags (lib/posts/cache-keys.ts `tags`, and lib/cache/tags.ts's epoch). */

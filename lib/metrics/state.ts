@@ -37,19 +37,6 @@ const SNAPSHOTS = 120; // 10 minutes
 const TOP_TAGS_CAPACITY = 200;
 const MAX_PENDING_LEDGERS = 10_000;
 
-/** Families read through tags (the hit ratio is about these). */
-export const TAGGED_FAMILIES: readonly EntryFamily[] = [
-  "post-dto",
-  "post-content",
-  "likes-count",
-  "comments-count",
-  "comments",
-  "page",
-  "posts-count",
-  "response",
-  "liked",
-];
-
 /**
  * The list page reads its rows inside one script (`readIndexed`), whose event
  * lists only the page's own keys (its whole response, its entry and its

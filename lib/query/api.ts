@@ -1,7 +1,7 @@
 // The browser's only way to the server: same-origin JSON calls to the API of
 // api.md. Every failure becomes an ApiError, so components handle one type.
 
-import type { ErrorCode, ErrorDetail } from "@/lib/http/errors";
+import { CODE_OF_STATUS, type ErrorCode, type ErrorDetail } from "@/lib/http/errors";
 
 /** One entry of an error's `details` (api.md: one per invalid field) — the server's own type. */
 export type ApiErrorDetail = ErrorDetail;
@@ -23,16 +23,6 @@ export class ApiError extends Error {
     super(message);
   }
 }
-
-const CODE_OF_STATUS: Record<number, ApiErrorCode> = {
-  400: "validation_error",
-  401: "unauthenticated",
-  403: "forbidden",
-  404: "not_found",
-  405: "method_not_allowed",
-  413: "payload_too_large",
-  429: "rate_limited",
-};
 
 /**
  * `Retry-After` in whole seconds: delta-seconds, or an HTTP date (counted from

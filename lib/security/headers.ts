@@ -81,6 +81,17 @@ export function pageContentSecurityPolicy({ nonce, dev, https }: PagePolicyOptio
   return directives.join("; ");
 }
 
+/** A policy's directives by name, each with its values (what the tests check a policy against). */
+export function parseContentSecurityPolicy(policy: string): Map<string, string[]> {
+  return new Map(
+    policy
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .filter((parts) => parts[0])
+      .map(([name, ...values]) => [name!, values]),
+  );
+}
+
 /** A fresh nonce: 128 random bits, base64 (Web Crypto, so it works in any runtime). */
 export function createNonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { CODE_OF_STATUS } from "@/lib/http/errors";
 import { createUsers, deleteUsers, type TestUser } from "../session";
 import {
   FUZZ_DEFAULT_COUNT,
@@ -116,16 +117,6 @@ function route(modules: RouteModule[], rawPathname: string): Routing {
   }
 }
 
-/** The api.md error codes by status (our routes; the auth library has its own shape). */
-const CODE_OF: Record<number, string> = {
-  400: "validation_error",
-  401: "unauthenticated",
-  403: "forbidden",
-  404: "not_found",
-  405: "method_not_allowed",
-  413: "payload_too_large",
-  429: "rate_limited",
-};
 
 interface Failure {
   request: string;
@@ -291,7 +282,7 @@ describe("fuzz: the route handlers, in-process", () => {
         } catch {
           code = undefined;
         }
-        if (code !== CODE_OF[status]) fail(`error body is not api.md's shape for ${status} (code ${JSON.stringify(code)})`);
+        if (code !== CODE_OF_STATUS[status]) fail(`error body is not api.md's shape for ${status} (code ${JSON.stringify(code)})`);
         if (status === 405 && !res.headers.get("allow")) fail("405 without an Allow header");
         if (status === 429 && !res.headers.get("retry-after")) fail("429 without Retry-After");
       }
