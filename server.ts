@@ -10,7 +10,7 @@ import next from "next";
 import { getEnv } from "@/lib/env";
 import { serverTiming } from "@/lib/http/timing";
 import { bindRequestId, configureLogger, requestIdFrom } from "@/lib/log";
-import { ASSET_ROUTES, beginRequest, finishRequest, MONITORING_ROUTES, normalizeMethod, normalizeRoute } from "@/lib/metrics";
+import { ASSET_ROUTES, finishRequest, MONITORING_ROUTES, normalizeMethod, normalizeRoute } from "@/lib/metrics";
 import { createScope, type RequestScope, runInScope } from "@/lib/scope";
 
 const env = getEnv();
@@ -31,7 +31,6 @@ const server = http.createServer((req, res) => {
   if (env.TRUST_PROXY !== "1") req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
   res.setHeader("X-Request-Id", requestId);
   bindRequestId(scope, requestId);
-  beginRequest(scope);
   let ended = false;
   const end = () => {
     if (ended) return;

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { Dependencies } from "@/lib/cache/tags/whole";
 
 /**
  * The request scope: what one request has cost so far (SQL statements, cache
@@ -29,6 +30,13 @@ export interface RequestScope {
   readonly cache: CacheAccount;
   /** Per-request memo: one load per key per request, whatever asks for it. */
   readonly memo: Map<string, Promise<unknown>>;
+  /**
+   * What this request's response was built from (tags and the tokens read),
+   * collected only when the server may store the response whole (a page:
+   * server.ts sets it before the page renders). Services add to it with
+   * `noteDependencies`.
+   */
+  deps?: Dependencies;
 }
 
 // One store per process, even if this module is loaded more than once (Next
@@ -81,4 +89,21 @@ export function memo<T>(key: string, load: () => Promise<T>): Promise<T> {
     hit.catch(() => scope.memo.delete(key));
   }
   return hit;
+}
+
+/** Whether the request being served collects what its response depends on (see RequestScope.deps). */
+export function dependenciesWanted(): boolean {
+  return currentScope()?.deps !== undefined;
+}
+
+/**
+ * Adds what a result was built from to the request's dependencies, when it
+ * collects them. `undefined`: part of the response did not come from reads of
+ * its tags, so the response must not be stored whole.
+ */
+export function noteDependencies(deps: Dependencies | undefined): void {
+  const collected = currentScope()?.deps;
+  if (!collected) return;
+  if (deps) collected.merge(deps);
+  else collected.markIncomplete();
 }

@@ -93,26 +93,50 @@ describe("statement and round-trip counts per mode", () => {
     await routes.cache.clear();
     const cold = await list(routes);
     expect(cold.status).toBe(200);
-    // cold: script (1) → lease (1) → count entry (1) → COUNT + ids (2) → pieces (1) → base, likes, comments counts (3) → fill, releasing the lease (1)
-    expect([cold.sql, cold.rt]).toEqual([5, 5]);
+    // A page nobody asked for lately: the script (1) → the posts count entry (1) → COUNT + the page with
+    // its counts (2) → only its membership written back (1).
+    expect([cold.sql, cold.rt]).toEqual([2, 3]);
+    const second = await list(routes);
+    // Asked again: the script (1: membership, no pieces) → lease (1) → the rows' pieces (1 statement) →
+    // their authors (1) → the names (1 statement) → one write-back of all of it and of the whole response,
+    // releasing the lease (1).
+    expect([second.status, second.sql, second.rt]).toEqual([200, 2, 4]);
     const warm = await list(routes);
     expect([warm.status, warm.sql, warm.rt]).toEqual([200, 0, 1]);
+    expect(second.body).toBe(cold.body);
     expect(warm.body).toBe(cold.body);
     // another cold page: the count is cached, so no COUNT(*)
     const cold2 = await list(routes, "?page=2");
-    expect([cold2.status, cold2.sql, cold2.rt]).toEqual([200, 4, 5]);
+    expect([cold2.status, cold2.sql, cold2.rt]).toEqual([200, 1, 3]);
 
+    await routes.cache.clear();
     const id = await postIdWith("true");
     const coldPost = await detail(routes, id);
-    // cold: read (1) → lease (1) → post row, likes count, comments (3) → fill, releasing the lease (1)
-    expect([coldPost.status, coldPost.sql, coldPost.rt]).toEqual([200, 3, 3]);
+    // read (1) → lease (1) → the post, its counts and comments (1 statement) → their authors (1) →
+    // the names (1 statement) → one write-back, releasing the lease (1)
+    expect([coldPost.status, coldPost.sql, coldPost.rt]).toEqual([200, 2, 4]);
+    const secondPost = await detail(routes, id);
+    // every piece from the cache: read (1) → authors (1) → the whole response written (1)
+    expect([secondPost.status, secondPost.sql, secondPost.rt]).toEqual([200, 0, 3]);
     const warmPost = await detail(routes, id);
     expect([warmPost.status, warmPost.sql, warmPost.rt]).toEqual([200, 0, 1]);
+    expect(secondPost.body).toBe(coldPost.body);
     expect(warmPost.body).toBe(coldPost.body);
+  });
+
+  it("full: an unknown post id costs one statement once, then none (a short-lived negative entry)", async () => {
+    const routes = await loadRoutes("full");
+    const { rows } = await db.query<{ max: number }>(`SELECT max(id) AS max FROM "post"`);
+    const unknown = rows[0]!.max + 1_000;
+    const first = await detail(routes, unknown);
+    expect([first.status, first.sql]).toEqual([404, 1]);
+    const again = await detail(routes, unknown);
+    expect([again.status, again.sql, again.rt]).toEqual([404, 0, 1]);
   });
 
   it("full: a warm If-None-Match gets a 304 with no SQL, list and post", async () => {
     const routes = await loadRoutes("full");
+    for (let i = 0; i < 2; i++) await list(routes, "?page=2"); // membership, then pieces and whole
     const first = await list(routes, "?page=2");
     const etag = first.res.headers.get("etag")!;
     expect(etag).toBeTruthy();
@@ -128,6 +152,7 @@ describe("statement and round-trip counts per mode", () => {
   it("a post with 0 likes is a cache hit when warm (the article's `if not data:` bug)", async () => {
     const id = await postIdWith(NO_LIKES);
     const full = await loadRoutes("full");
+    await detail(full, id);
     await detail(full, id);
     const warm = await detail(full, id);
     expect((JSON.parse(warm.body) as PostDetail).likesCount).toBe(0);
@@ -171,7 +196,8 @@ describe("tag invalidation", () => {
     const routes = await loadRoutes("full");
     const page = JSON.parse((await list(routes)).body) as Page<PostSummary>;
     const target = page.results[3]!;
-    await list(routes); // warm
+    await list(routes);
+    await list(routes); // warm: served whole
 
     const user = await db.query<{ id: string }>(
       `SELECT u.id FROM "user" u WHERE NOT EXISTS (SELECT 1 FROM "like" l WHERE l."userId" = u.id AND l."postId" = $1) LIMIT 1`,
@@ -181,8 +207,9 @@ describe("tag invalidation", () => {
     try {
       await routes.invalidate([tags.likes(target.id)]);
       const after = await list(routes);
-      // one round trip to read, one for the lease, one grouped statement for the one stale count, one to write it back
-      expect([after.sql, after.rt]).toEqual([1, 3]);
+      // one round trip to read (the whole response is stale), one for the lease, one statement for the row
+      // whose count is stale, one to read the authors, one to write the count and the whole response back
+      expect([after.sql, after.rt]).toEqual([1, 4]);
       const results = (JSON.parse(after.body) as Page<PostSummary>).results;
       expect(results[3]).toEqual({ ...target, likesCount: target.likesCount + 1 });
       expect(results.filter((p) => p.id !== target.id)).toEqual(page.results.filter((p) => p.id !== target.id));
@@ -197,10 +224,14 @@ describe("tag invalidation", () => {
   it("a like bumps only that post: the post page reloads only its likes count", async () => {
     const routes = await loadRoutes("full");
     const id = await postIdWith("true");
-    await detail(routes, id);
+    for (let i = 0; i < 3; i++) await detail(routes, id); // warm: served whole
     await routes.invalidate([tags.likes(id)]);
     const after = await detail(routes, id);
-    expect([after.sql, after.rt]).toEqual([1, 3]);
+    // read (1) → lease (1) → the likes count (1 statement) → authors (1) → one write-back of the count
+    // and of the whole response again (1)
+    expect([after.sql, after.rt]).toEqual([1, 4]);
+    const warm = await detail(routes, id);
+    expect([warm.sql, warm.rt]).toEqual([0, 1]);
   });
 });
 

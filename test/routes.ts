@@ -14,6 +14,6 @@ export async function loadRoutes(mode: CacheMode) {
   const list = await import("@/app/api/posts/route");
   const detail = await import("@/app/api/posts/[id]/route");
   const cache = await import("@/lib/cache");
-  const service = await import("@/lib/posts/service");
-  return { list: list.GET, detail: detail.GET, cache: cache.getCache(), invalidate: service.invalidate };
+  const store = cache.getTagStore();
+  return { list: list.GET, detail: detail.GET, cache: cache.getCache(), store, invalidate: (tags: readonly string[]) => store.invalidate(tags) };
 }

@@ -4,6 +4,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { APIError } from "better-auth/api";
 import { getDb } from "@/lib/db/client";
 import { getAuthSecret, getEnv } from "@/lib/env";
+import { invalidateAfter } from "@/lib/posts/invalidation";
 import { trustedOriginsFor } from "./trusted-origins";
 
 /** A display name is shown as the author of posts and comments. */
@@ -54,6 +55,11 @@ function createAuth() {
         create: { before: async (user) => ({ data: { ...user, name: normalizeName(user.name) } }) },
         update: {
           before: async (user) => ("name" in user ? { data: { ...user, name: normalizeName(user.name) } } : undefined),
+          // The row is written: every cached response that shows this user's
+          // name is stale from now on, on every instance, before the answer.
+          after: async (user) => {
+            await invalidateAfter.rename(user.id);
+          },
         },
       },
     },

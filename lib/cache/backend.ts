@@ -27,8 +27,10 @@ export interface Backend {
    * Every entry in one round trip (a pipeline of SET … PX, not a transaction:
    * each SET is atomic, the batch is not). Resolves with the keys that were
    * not stored (empty when all were). None for `[]`.
+   * `urgent`: goes out even while the circuit breaker is open (a tag bump,
+   * whose loss costs a full flush); still refused while disconnected.
    */
-  mset(entries: readonly RawEntry[]): Promise<string[]>;
+  mset(entries: readonly RawEntry[], options?: { urgent?: boolean }): Promise<string[]>;
   /** UNLINK: how many of `keys` existed. One round trip; none for `[]`. */
   del(keys: readonly string[]): Promise<number>;
   /** EXISTS. One round trip. */
@@ -55,6 +57,12 @@ export interface Backend {
    * load it).
    */
   eval<R extends ScriptReply>(script: Script<R>, keys: readonly string[], args: readonly (string | number)[]): Promise<R>;
+  /**
+   * Runs several scripts in ONE round trip (a pipeline of EVALSHAs; in memory,
+   * one after the other): each atomic, the batch not. Replies line up with
+   * `calls`. Fails as a whole when the store does not answer.
+   */
+  evalAll(calls: readonly ScriptCall[]): Promise<ScriptReply[]>;
   /**
    * What the store holds, for an operator: its memory use (Redis's
    * `used_memory`; the memory backend's counted bytes) and how many keys
@@ -115,6 +123,13 @@ export interface ScriptStore {
   pttl(key: string): number;
   /** PEXPIRE, or PERSIST when null: true when the key exists. */
   expire(key: string, ttlMs: number | null): boolean;
+}
+
+/** One script call of `evalAll`. */
+export interface ScriptCall {
+  readonly script: Script;
+  readonly keys: readonly string[];
+  readonly args: readonly (string | number)[];
 }
 
 /** How a script's reply counts as reads in the accounting (optional). */

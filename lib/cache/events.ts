@@ -148,3 +148,61 @@ export function argsBytes(args: readonly (string | number)[]): number {
   for (const arg of args) bytes += typeof arg === "string" ? byteLength(arg) : String(arg).length;
   return bytes;
 }
+
+// --- tag events: what the tag store (lib/cache/tags) found and did ---
+
+/** Entries read through tags, per family: valid (hit), absent (miss), present but stale (miss + stale). */
+export interface EntriesEvent {
+  readonly type: "entries";
+  /** lib/cache/tags/families.ts `entryFamily`: a bounded name. */
+  readonly family: string;
+  readonly hits: number;
+  readonly misses: number;
+  /** Of the misses: present in the store but stamped with an old token (never served). */
+  readonly stale: number;
+  /** The read failed: every entry counted as a miss, nothing known to be stale. */
+  readonly failed: boolean;
+}
+
+/** One invalidation: the tags it bumped, whether the store confirmed it, and how many attempts it took. */
+export interface BumpEvent {
+  readonly type: "bump";
+  /** Logical tag names (`post:7:likes`, `epoch`). */
+  readonly tags: readonly string[];
+  readonly ok: boolean;
+  readonly attempts: number;
+}
+
+export type TagEvent = EntriesEvent | BumpEvent;
+export type TagListener = (event: TagEvent) => void;
+
+const tagListeners = ((globalThis as unknown as { blogTagListeners?: Set<TagListener> }).blogTagListeners ??= new Set<TagListener>());
+
+/**
+ * Subscribes to what every tag store in the process reads and bumps (metrics).
+ * Returns the unsubscribe function. Runs synchronously: keep it O(1).
+ */
+export function onTagEvent(listener: TagListener): () => void {
+  tagListeners.add(listener);
+  return () => {
+    tagListeners.delete(listener);
+  };
+}
+
+/** Tells the tag listeners (none: nothing is built). */
+export function recordTagEvent(build: () => TagEvent): void {
+  if (tagListeners.size === 0) return;
+  const event = build();
+  for (const listener of tagListeners) {
+    try {
+      listener(event);
+    } catch {
+      // A metrics bug must not break a read.
+    }
+  }
+}
+
+/** Whether anyone listens for tag events (to skip counting work when nobody does). */
+export function hasTagListeners(): boolean {
+  return tagListeners.size > 0;
+}

@@ -5,7 +5,7 @@ export { Cache, DEFAULT_TTL_SECONDS } from "./cache";
 export type { CacheEntries, CacheOptions, VersionOption, WriteOptions } from "./cache";
 export { createCache } from "./factory";
 export type { CreateCacheOptions } from "./factory";
-export { closeCache, getCache } from "./default";
+export { closeCache, getCache, getTagStore } from "./default";
 export { defineScript } from "./backend";
 export type { Backend, RawEntry, Script, ScriptAccount, ScriptReply, ScriptStore } from "./backend";
 export { createMemoryBackend } from "./memory";

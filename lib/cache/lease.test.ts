@@ -70,6 +70,17 @@ describe("leased: one loader per key across instances", () => {
     expect(performance.now() - started).toBeLessThan(LEASE_MS); // not a wait for the lease to expire
   });
 
+  it("a fill frees only its holder's lease: one that expired and was taken again stays with its new holder", async () => {
+    n += 1;
+    const key = `own:${n}`;
+    // A held the lease; it expired while A was slow, and B took it.
+    await b.backend.set(storeB.leaseKey(key), "token-of-b", LEASE_MS);
+    await storeA.fill([], [], { release: [{ key, token: "token-of-a" }] });
+    expect(await a.backend.exists(storeA.leaseKey(key))).toBe(true); // still B's: B's waiters keep waiting for B
+    await storeB.fill([], [], { release: [{ key, token: "token-of-b" }] });
+    expect(await a.backend.exists(storeA.leaseKey(key))).toBe(false);
+  });
+
   it("when the holder dies, the other loads once the lease has expired", async () => {
     const s = scenario(0, 7);
     // A dead holder: its lease is taken and never released.

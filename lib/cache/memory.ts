@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { Backend, RawEntry, Script, ScriptReply, ScriptStore, StoreStats } from "./backend";
+import type { Backend, RawEntry, Script, ScriptCall, ScriptReply, ScriptStore, StoreStats } from "./backend";
 import { CacheUnavailableError, CacheValueError } from "./errors";
 import { argsBytes, byteLength, type BackendOp, type CacheListener, type CallStats, recordCall, replyBytes } from "./events";
 import { incrByExistingScript, moveExistingScript, persistExistingScript } from "./scripts";
@@ -220,6 +220,24 @@ class MemoryBackend implements Backend {
         bytesRead: replyBytes(reply),
         bytesWritten: argsBytes(args),
       };
+    });
+  }
+
+  evalAll(calls: readonly ScriptCall[]): Promise<ScriptReply[]> {
+    const keys = calls.flatMap((call) => call.keys);
+    return this.#run("eval", keys, "pipeline", () =>
+      calls.map((call) => call.script.run(this.#store, call.keys, call.args.map(String))), (replies) => {
+      let keysRead = 0;
+      let hits = 0;
+      let misses = 0;
+      replies.forEach((reply, i) => {
+        const call = calls[i]!;
+        const reads = call.script.account?.(reply, call.keys);
+        keysRead += reads?.keysRead ?? 0;
+        hits += reads?.hits ?? 0;
+        misses += reads?.misses ?? 0;
+      });
+      return { roundTrips: 1, keysRead, hits, misses, bytesRead: replyBytes(replies), bytesWritten: calls.reduce((n, call) => n + argsBytes(call.args), 0) };
     });
   }
 

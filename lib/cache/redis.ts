@@ -1,7 +1,7 @@
 // The ONLY module of the project that imports ioredis (checked by
 // boundaries.test.ts). Everything else talks to the `Backend` interface.
 import { Redis } from "ioredis";
-import { type Backend, type RawEntry, registeredScripts, type Script, type ScriptReply, type StoreStats } from "./backend";
+import { type Backend, type RawEntry, registeredScripts, type Script, type ScriptCall, type ScriptReply, type StoreStats } from "./backend";
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "./circuit-breaker";
 import { CacheUnavailableError, CacheValueError } from "./errors";
 import { argsBytes, type BackendOp, byteLength, type CacheListener, type CallStats, recordCall, replyBytes } from "./events";
@@ -113,9 +113,10 @@ class RedisBackend implements Backend {
     send: (client: Redis, call: CallContext) => Promise<T>,
     stats: (result: T) => CallStats,
     settle: (result: T) => R,
+    urgent = false,
   ): Promise<R> {
     const startedAt = performance.now();
-    const refused = this.#refusal();
+    const refused = this.#refusal(urgent);
     if (refused) {
       this.#report(op, script, keys, failedStats(0, reads, 0), startedAt, refused);
       return Promise.reject(refused);
@@ -167,13 +168,13 @@ class RedisBackend implements Backend {
     });
   }
 
-  #refusal(): CacheUnavailableError | undefined {
+  #refusal(urgent: boolean): CacheUnavailableError | undefined {
     if (this.#closed) return new CacheUnavailableError("closed", "The Redis cache is closed");
     const status = this.#client.status;
     // In these states a command would only wait in ioredis's offline queue for a server that is down.
     if (status === "reconnecting" || status === "close" || status === "end") return new CacheUnavailableError("offline", `Redis is unreachable (connection ${status})`);
     // Open after repeated failures (e.g. a server that accepts connections and never answers): refuse without waiting.
-    if (!this.#breaker.allow()) return new CacheUnavailableError("circuit-open", "Redis failed repeatedly; not trying again for a moment");
+    if (!urgent && !this.#breaker.allow()) return new CacheUnavailableError("circuit-open", "Redis failed repeatedly; not trying again for a moment");
     return undefined;
   }
 
@@ -203,7 +204,7 @@ class RedisBackend implements Backend {
       ttlMs === null ? client.set(key, value, "NX") : client.set(key, value, "PX", ttlMs, "NX"), noReads, (reply) => reply === "OK");
   }
 
-  mset(entries: readonly RawEntry[]): Promise<string[]> {
+  mset(entries: readonly RawEntry[], options: { urgent?: boolean } = {}): Promise<string[]> {
     if (entries.length === 0) return Promise.resolve([]);
     const keys = entries.map((entry) => entry.key);
     let bytes = 0;
@@ -222,7 +223,7 @@ class RedisBackend implements Backend {
         if (error) failed.push(keys[i] ?? "");
       });
       return failed;
-    });
+    }, options.urgent === true);
   }
 
   del(keys: readonly string[]): Promise<number> {
@@ -321,6 +322,50 @@ class RedisBackend implements Backend {
       const reads = script.account?.(result as R, keys);
       return { roundTrips: 0, bytesWritten: 0, keysRead: reads?.keysRead ?? 0, hits: reads?.hits ?? 0, misses: reads?.misses ?? 0, bytesRead: replyBytes(result as R) };
     }, (result) => result as R);
+  }
+
+  /**
+   * One pipeline of EVALSHAs; when one answers NOSCRIPT (a restarted server),
+   * one more pipeline loads the scripts and runs them all again (they are
+   * reads: running one twice is harmless). One round trip, two the first time.
+   */
+  evalAll(calls: readonly ScriptCall[]): Promise<ScriptReply[]> {
+    const keys = calls.flatMap((call) => call.keys);
+    const name = "pipeline";
+    const bytes = calls.reduce((n, call) => n + argsBytes(call.args), 0);
+    const send = (client: Redis, load: boolean) => {
+      const pipeline = client.pipeline();
+      if (load) for (const call of calls) pipeline.script("LOAD", call.script.lua);
+      for (const call of calls) pipeline.evalsha(call.script.sha1, call.keys.length, ...call.keys, ...call.args);
+      return pipeline.exec().then((results) => {
+        const replies = (results ?? []).slice(load ? calls.length : 0);
+        if (replies.length !== calls.length) throw new Error(`no reply to ${name}`);
+        return replies;
+      });
+    };
+    return this.#run("eval", keys, name, 0, bytes, async (client, call): Promise<ScriptReply[]> => {
+      let replies = await send(client, false);
+      if (replies.some(([error]) => error instanceof Error && error.message.startsWith("NOSCRIPT"))) {
+        call.roundTrips += 1;
+        replies = await send(client, true);
+      }
+      return replies.map(([error, reply]) => {
+        if (error) throw error;
+        return reply as ScriptReply;
+      });
+    }, (replies) => {
+      let keysRead = 0;
+      let hits = 0;
+      let misses = 0;
+      replies.forEach((reply, i) => {
+        const call = calls[i]!;
+        const reads = call.script.account?.(reply, call.keys);
+        keysRead += reads?.keysRead ?? 0;
+        hits += reads?.hits ?? 0;
+        misses += reads?.misses ?? 0;
+      });
+      return { roundTrips: 0, bytesWritten: 0, keysRead, hits, misses, bytesRead: replyBytes(replies) };
+    }, same);
   }
 
   /** QUIT (waits for pending replies, bounded by the timeout) when connected; otherwise drops the connection and its reconnect timer. */

@@ -1,5 +1,5 @@
 import { currentScope } from "@/lib/scope";
-import { newToken, type TagStore, type TaggedFill, type TaggedSpec, UNKNOWN_TOKEN_PREFIX } from "./tags";
+import { isKnownStamp, type Lease, newToken, type TagStore, type TaggedFill, type TaggedSpec } from "./tags";
 
 /**
  * The read-through strategies the services call, on tagged entries.
@@ -41,7 +41,7 @@ const inflight = new Map<string, Flight>();
  * The SQL is counted in the request that started the load.
  */
 export function singleFlight<T>(key: string, stamp: readonly string[], load: () => Promise<T>): Promise<T> {
-  const known = !stamp.some((token) => token.startsWith(UNKNOWN_TOKEN_PREFIX));
+  const known = isKnownStamp(stamp);
   const stampedKey = `${key}|${stamp.join(",")}`;
   const requestStart = currentScope()?.startedAt ?? performance.now();
   const same = known ? inflight.get(stampedKey) : undefined;
@@ -68,10 +68,12 @@ const LEASE_POLL_MS = 20;
  * Across instances: at most one loader per key at a time, as Facebook's
  * memcache leases. Call it inside `singleFlight` (so each process asks once),
  * on a miss:
- * - the first instance takes a short lease in the store (SET NX PX: one round
- *   trip, on the cold path only) and runs `load(lease)`, which must pass
- *   `lease` to `TagStore.fill`'s `release`: the fill writes the value and
- *   frees the lease in the same call;
+ * - the first instance takes a short lease in the store (SET NX PX with a
+ *   token of its own: one round trip, on the cold path only) and runs
+ *   `load(leases)`, which must pass `leases` to `TagStore.fill`'s `release`:
+ *   the fill writes the value and frees the lease in the same call — only if
+ *   the lease is still this holder's (one that expired and was taken by
+ *   another instance is left to it);
  * - the others read again (`reread`, which answers only a VALID value, so
  *   never one older than a write acknowledged before it) every 20 ms until
  *   the holder's fill lands; they load themselves when the lease is gone with
@@ -83,16 +85,17 @@ export async function leased<T>(
   store: TagStore,
   key: string,
   reread: () => Promise<T | undefined>,
-  load: (lease: string[]) => Promise<T>,
+  load: (leases: Lease[]) => Promise<T>,
 ): Promise<T> {
   const leaseKey = store.leaseKey(key);
+  const lease: Lease = { key, token: newToken() };
   let held: boolean;
   try {
-    held = await store.cache.backend.setNx(leaseKey, newToken(), LEASE_MS);
+    held = await store.cache.backend.setNx(leaseKey, lease.token, LEASE_MS);
   } catch {
-    held = true;
+    return load([]);
   }
-  if (held) return load([key]);
+  if (held) return load([lease]);
   const deadline = performance.now() + LEASE_MS;
   while (performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
@@ -113,7 +116,7 @@ export async function cachedOne<T>(
   store: TagStore,
   spec: TaggedSpec,
   load: () => Promise<T>,
-  ttl: number | null,
+  ttl: number,
 ): Promise<T> {
   const [read] = await store.read<T>([spec]);
   if (read?.hit) return read.value;
@@ -129,29 +132,36 @@ export async function cachedOne<T>(
  * Batched read-through: the value for each id, lined up with `ids`.
  * `loadMany(missingIds)` must return a Map with an entry for every id it was
  * given (a value of 0 or null is a value); an id it leaves out is an error.
+ *
+ * The flight is keyed by the MISSING entries, so a request joins only a load
+ * of exactly what it lacks: two requests for the same ids that missed
+ * different ones (a tag bumped between their reads) never share a load that
+ * lacks an id one of them needs.
  */
 export async function cachedMany<T>(
   store: TagStore,
   ids: readonly number[],
   specOf: (id: number) => TaggedSpec,
   loadMany: (missingIds: number[]) => Promise<Map<number, T>>,
-  ttl: number | null,
+  ttl: number,
 ): Promise<T[]> {
   const specs = ids.map(specOf);
   const reads = await store.read<T>(specs);
   const values: (T | undefined)[] = reads.map((r) => (r.hit ? r.value : undefined));
-  const missing = ids.filter((_, i) => !reads[i]?.hit);
-  if (missing.length === 0) return values as T[];
-  const missingIds = [...new Set(missing)];
-  const stamps = ids.flatMap((_, i) => (reads[i]?.hit ? [] : (reads[i]?.stamp ?? [])));
-  const loaded = await singleFlight(`many:${specs.map((s) => s.key).join(",")}`, stamps, async () => {
+  const missing = new Map<number, number>(); // id → its first index
+  ids.forEach((id, i) => {
+    if (!reads[i]?.hit && !missing.has(id)) missing.set(id, i);
+  });
+  if (missing.size === 0) return values as T[];
+  const missingIds = [...missing.keys()];
+  const stamps = missingIds.flatMap((id) => reads[missing.get(id)!]?.stamp ?? []);
+  const flightKey = `many:${missingIds.map((id) => specs[missing.get(id)!]!.key).join(",")}`;
+  const loaded = await singleFlight(flightKey, stamps, async () => {
     const result = await loadMany(missingIds);
-    const fills: TaggedFill[] = [];
-    ids.forEach((id, i) => {
-      const read = reads[i];
-      if (!read || read.hit) return;
+    const fills: TaggedFill[] = missingIds.map((id) => {
       if (!result.has(id)) throw new Error(`loadMany did not return a value for id ${id}`);
-      fills.push({ spec: specs[i]!, value: result.get(id) as T, stamp: read.stamp, ttl });
+      const i = missing.get(id)!;
+      return { spec: specs[i]!, value: result.get(id) as T, stamp: reads[i]!.stamp, ttl };
     });
     await store.fill(fills);
     return result;

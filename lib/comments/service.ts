@@ -4,11 +4,10 @@ import { getCache } from "@/lib/cache";
 import { hitRateLimit } from "@/lib/cache/rate-limit";
 import { getDb } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/http/errors";
-import { tags } from "@/lib/posts/cache-keys";
 import { toComment, toPage } from "@/lib/posts/dto";
+import { invalidateAfter } from "@/lib/posts/invalidation";
 import type { CommentRow } from "@/lib/posts/queries";
 import type { PageQuery } from "@/lib/posts/schemas";
-import { invalidate } from "@/lib/posts/service";
 import type { Comment, Page } from "@/lib/posts/types";
 import { COMMENTS_PER_MINUTE, type CreateCommentInput } from "./schemas";
 
@@ -31,7 +30,7 @@ export async function addComment(viewer: Viewer, postId: number, input: CreateCo
     RETURNING id, "postId", body, "authorId", "dateAdded"`;
   const row = rows[0];
   if (!row) throw notFound("Post not found");
-  await invalidate([tags.comments(postId)]);
+  await invalidateAfter.comment(postId);
   return toComment({ ...row, authorName: viewer.name });
 }
 

@@ -3,11 +3,14 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { PrismaClient } from "@/generated/prisma/client";
+import { Prisma, PrismaClient } from "@/generated/prisma/client";
 import { getEnv } from "@/lib/env";
 import { currentScope } from "@/lib/scope";
 
 export type Db = ReturnType<typeof createClient>;
+
+/** Prisma's SQL helpers (`Prisma.raw`, `Prisma.sql`) for the domains' raw statements. */
+export { Prisma };
 
 /** Where the embedded database lives when DATABASE_URL is unset. */
 export function pgliteDir(dataDir: string): string {

@@ -2,8 +2,7 @@ import "server-only";
 import type { Viewer } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { notFound } from "@/lib/http/errors";
-import { tags } from "@/lib/posts/cache-keys";
-import { invalidate } from "@/lib/posts/service";
+import { invalidateAfter } from "@/lib/posts/invalidation";
 
 export interface LikeState {
   liked: boolean;
@@ -31,6 +30,6 @@ export async function setLike(viewer: Viewer, postId: number, liked: boolean): P
     return Number(row?.n ?? 0);
   });
   if (likesCount === null) throw notFound("Post not found");
-  await invalidate([tags.likes(postId)]);
+  await invalidateAfter.like(postId);
   return { liked, likesCount };
 }

@@ -9,11 +9,9 @@ import {
   readBackend,
   readCircuit,
   SNAPSHOT_INTERVAL_MS,
-  settleUnowned,
   snapshot,
   type Snapshot,
 } from "./state";
-import { TAGGED_FAMILIES } from "./families";
 import type { CacheStats, FamilyCounts, RequestCounts, RouteCounts } from "./types";
 
 // The metrics as the app serves them (GET /api/metrics, GET /api/cache-stats,
@@ -34,7 +32,6 @@ export function ensureMetrics(): void {
 /** The Prometheus text exposition of every metric of the process. */
 export async function metricsText(): Promise<{ body: string; contentType: string }> {
   const state = ready();
-  settleUnowned(state);
   return { body: await state.registry.metrics(), contentType: state.registry.contentType };
 }
 
@@ -53,7 +50,6 @@ function lookAtStore(now: number): Promise<StoreStats | undefined> {
 export async function getCacheStats(): Promise<CacheStats> {
   const stored = await lookAtStore(Date.now());
   const state = ready();
-  settleUnowned(state);
   const now = Date.now();
   const snaps: Snapshot[] = [...state.snapshots, snapshot(state, now)];
   const points = snaps.slice(1).map((snap, i) => {
@@ -75,7 +71,7 @@ export async function getCacheStats(): Promise<CacheStats> {
     circuit: readCircuit(state),
     intervalSeconds: SNAPSHOT_INTERVAL_MS / 1000,
     windowSeconds: Math.round((now - first.t) / 1000),
-    families: [...TAGGED_FAMILIES],
+    families: familiesByVolume(state),
     points,
     window: { families: familyDelta(first.families, last.families), app: requestDelta(first.app, last.app), routes },
     invalidations: {
@@ -94,6 +90,13 @@ export async function getCacheStats(): Promise<CacheStats> {
       keyCountComplete: stored?.complete ?? false,
     },
   };
+}
+
+/** The families seen so far, busiest first (the dashboard's rows). */
+function familiesByVolume(state: MetricsState): string[] {
+  return [...state.totals.families]
+    .sort(([a, x], [b, y]) => y.hits + y.misses - (x.hits + x.misses) || a.localeCompare(b))
+    .map(([family]) => family);
 }
 
 function familyDelta(before: Record<string, FamilyCounts>, after: Record<string, FamilyCounts>): Record<string, FamilyCounts> {

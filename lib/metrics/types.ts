@@ -37,7 +37,7 @@ export interface CacheStats {
   circuit: "closed" | "open" | "half-open" | "unknown";
   intervalSeconds: number;
   windowSeconds: number;
-  /** The families of tagged entries, in display order. */
+  /** The families of tagged entries seen so far, busiest first. */
   families: string[];
   /** Oldest first; the last point is the interval in progress (ends at `now`). */
   points: StatsPoint[];

@@ -1,16 +1,29 @@
 import { renderMarkdown } from "@/lib/markdown/render";
-import type { CommentRow, PostRow } from "./queries";
-import type { Author, Comment, Page, PostDetail, PostSummary } from "./types";
+import type { CommentRow } from "./queries";
+import type { Comment, Page, PostDetail, PostSummary } from "./types";
 
 // Serializers: database rows in, plain JSON DTOs out. Every mode builds its
 // bodies with these functions, in this field order, so a response is
 // byte-identical whichever way its parts were read.
 
-/** The cached piece of a post that changes only when the post is edited. */
-export interface PostBase {
+/**
+ * The cached piece of a post that changes only when the post is edited: its
+ * own fields, with its author's id but not the name (names are cached per
+ * user, so a rename touches one entry: lib/posts/cache-keys.ts).
+ */
+export interface PostRef {
   id: number;
   title: string;
-  author: Author;
+  authorId: string;
+  dateAdded: string;
+}
+
+/** A comment as cached: its author's id, not the name. */
+export interface CommentRef {
+  id: number;
+  postId: number;
+  body: string;
+  authorId: string;
   dateAdded: string;
 }
 
@@ -20,49 +33,55 @@ export interface PostContent {
   contentHtml: string;
 }
 
-export function toPostBase(row: Omit<PostRow, "commentsCount">): PostBase {
-  return {
-    id: row.id,
-    title: row.title,
-    author: { id: row.authorId, name: row.authorName },
-    dateAdded: row.dateAdded.toISOString(),
-  };
+export function toPostRef(row: { id: number; title: string; authorId: string; dateAdded: Date }): PostRef {
+  return { id: row.id, title: row.title, authorId: row.authorId, dateAdded: row.dateAdded.toISOString() };
 }
 
 export function toPostContent(content: string): PostContent {
   return { content, contentHtml: renderMarkdown(content) };
 }
 
-export function toPostSummary(base: PostBase, likesCount: number, commentsCount: number): PostSummary {
+export function toPostSummary(base: PostRef, authorName: string, likesCount: number, commentsCount: number): PostSummary {
   return {
     id: base.id,
     title: base.title,
-    author: base.author,
+    author: { id: base.authorId, name: authorName },
     dateAdded: base.dateAdded,
     likesCount,
     commentsCount,
   };
 }
 
-export function toComment(row: CommentRow): Comment {
+/** A comment row as the API shows it (`dateAdded` a Date from the driver, or already ISO from JSON). */
+export function toComment(row: Omit<CommentRow, "dateAdded"> & { dateAdded: Date | string }): Comment {
+  return toCommentFrom(toCommentRef(row), row.authorName);
+}
+
+export function toCommentRef(row: { id: number; postId: number; body: string; authorId: string; dateAdded: Date | string }): CommentRef {
+  const dateAdded = typeof row.dateAdded === "string" ? row.dateAdded : row.dateAdded.toISOString();
+  return { id: row.id, postId: row.postId, body: row.body, authorId: row.authorId, dateAdded };
+}
+
+export function toCommentFrom(ref: CommentRef, authorName: string): Comment {
   return {
-    id: row.id,
-    postId: row.postId,
-    body: row.body,
-    author: { id: row.authorId, name: row.authorName },
-    dateAdded: row.dateAdded.toISOString(),
+    id: ref.id,
+    postId: ref.postId,
+    body: ref.body,
+    author: { id: ref.authorId, name: authorName },
+    dateAdded: ref.dateAdded,
   };
 }
 
 export function toPostDetail(
-  base: PostBase,
+  base: PostRef,
+  authorName: string,
   content: PostContent,
   counts: { likesCount: number; commentsCount: number },
   comments: Comment[],
   likedByMe: boolean,
 ): PostDetail {
   return {
-    ...toPostSummary(base, counts.likesCount, counts.commentsCount),
+    ...toPostSummary(base, authorName, counts.likesCount, counts.commentsCount),
     content: content.content,
     contentHtml: content.contentHtml,
     comments,

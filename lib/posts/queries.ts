@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb } from "@/lib/db/client";
+import { getDb, Prisma } from "@/lib/db/client";
 import { POST_COMMENTS_LIMIT } from "./types";
 
 // The read queries of the posts domain. Each function is exactly ONE SQL
@@ -122,6 +122,100 @@ export async function findLatestComments(postId: number, limit = POST_COMMENTS_L
     WHERE c."postId" = ${postId}
     ORDER BY c."dateAdded" DESC, c.id DESC
     LIMIT ${limit}`;
+}
+
+// --- full mode: everything a cold read needs in as few statements as possible ---
+
+/** A post's own fields without its author's name (names are cached per user: lib/posts/cache-keys.ts). */
+export interface PostRefRow {
+  id: number;
+  title: string;
+  authorId: string;
+  dateAdded: Date;
+}
+
+/** A comment without its author's name; `dateAdded` already ISO 8601 (it comes out of JSON). */
+export interface CommentRefRow {
+  id: number;
+  postId: number;
+  body: string;
+  authorId: string;
+  dateAdded: string;
+}
+
+/** A comment as JSON, newest first, its date formatted as Date#toISOString formats it. */
+const COMMENT_JSON = `json_build_object('id', c.id, 'postId', c."postId", 'body', c.body, 'authorId', c."authorId",
+  'dateAdded', to_char(c."dateAdded" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+
+/**
+ * One page with everything a list row shows — ids from the list index, then
+ * authors, likes and comments counts for those rows only — in ONE statement:
+ * what a list page nobody asked for lately costs (lib/posts/full.ts).
+ */
+export async function findPostPageWithCounts(offset: number, limit: number): Promise<(PostRow & { likesCount: number })[]> {
+  const rows = await getDb().$queryRaw<(Omit<PostRow, "commentsCount"> & { commentsCount: bigint; likesCount: bigint })[]>`
+    WITH page AS (
+      SELECT id FROM "post" ORDER BY "dateAdded" DESC, id DESC LIMIT ${limit} OFFSET ${offset}
+    )
+    SELECT p.id, p.title, p."authorId", u.name AS "authorName", p."dateAdded",
+           (SELECT count(*) FROM "comment" c WHERE c."postId" = p.id) AS "commentsCount",
+           (SELECT count(*) FROM "like" l WHERE l."postId" = p.id) AS "likesCount"
+    FROM page JOIN "post" p ON p.id = page.id JOIN "user" u ON u.id = p."authorId"
+    ORDER BY p."dateAdded" DESC, p.id DESC`;
+  return rows.map((r) => ({ ...r, commentsCount: Number(r.commentsCount), likesCount: Number(r.likesCount) }));
+}
+
+/** The posts with these ids (any order) with their likes and comments counts, in one statement; unknown ids are absent. */
+export async function findPostsWithCounts(ids: readonly number[]): Promise<(PostRefRow & { likesCount: number; commentsCount: number })[]> {
+  if (ids.length === 0) return [];
+  const rows = await getDb().$queryRaw<(PostRefRow & { likesCount: bigint; commentsCount: bigint })[]>`
+    SELECT p.id, p.title, p."authorId", p."dateAdded",
+           (SELECT count(*) FROM "like" l WHERE l."postId" = p.id) AS "likesCount",
+           (SELECT count(*) FROM "comment" c WHERE c."postId" = p.id) AS "commentsCount"
+    FROM "post" p WHERE p.id = ANY(${[...ids]}::int[])`;
+  return rows.map((r) => ({ ...r, likesCount: Number(r.likesCount), commentsCount: Number(r.commentsCount) }));
+}
+
+/**
+ * Everything a post page shows but the authors' names, in ONE statement (so
+ * an unknown id costs exactly one): the post, its counts and its newest
+ * comments. Null when there is no such post.
+ */
+export async function findPostWhole(id: number, limit = POST_COMMENTS_LIMIT): Promise<
+  (PostRefRow & { content: string; likesCount: number; commentsCount: number; comments: CommentRefRow[] }) | null
+> {
+  const rows = await getDb().$queryRaw<(PostRefRow & { content: string; likesCount: bigint; commentsCount: bigint; comments: CommentRefRow[] | string })[]>`
+    SELECT p.id, p.title, p.content, p."authorId", p."dateAdded",
+           (SELECT count(*) FROM "like" l WHERE l."postId" = p.id) AS "likesCount",
+           (SELECT count(*) FROM "comment" c WHERE c."postId" = p.id) AS "commentsCount",
+           (SELECT coalesce(json_agg(${Prisma.raw(COMMENT_JSON)} ORDER BY c."dateAdded" DESC, c.id DESC), '[]'::json)
+              FROM (SELECT * FROM "comment" c WHERE c."postId" = p.id ORDER BY c."dateAdded" DESC, c.id DESC LIMIT ${limit}) c) AS comments
+    FROM "post" p WHERE p.id = ${id}`;
+  const row = rows[0];
+  if (!row) return null;
+  return { ...row, likesCount: Number(row.likesCount), commentsCount: Number(row.commentsCount), comments: jsonValue(row.comments) };
+}
+
+/** A post's newest comments (without names) and its comments count, in one statement. */
+export async function findCommentRefs(postId: number, limit = POST_COMMENTS_LIMIT): Promise<{ count: number; comments: CommentRefRow[] }> {
+  const rows = await getDb().$queryRaw<{ count: bigint; comments: CommentRefRow[] | string }[]>`
+    SELECT (SELECT count(*) FROM "comment" c WHERE c."postId" = ${postId}) AS count,
+           (SELECT coalesce(json_agg(${Prisma.raw(COMMENT_JSON)} ORDER BY c."dateAdded" DESC, c.id DESC), '[]'::json)
+              FROM (SELECT * FROM "comment" c WHERE c."postId" = ${postId} ORDER BY c."dateAdded" DESC, c.id DESC LIMIT ${limit}) c) AS comments`;
+  const row = rows[0];
+  return { count: Number(row?.count ?? 0), comments: jsonValue(row?.comments ?? []) };
+}
+
+/** The names of these users, in one statement; unknown ids are absent. */
+export async function findUserNames(ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await getDb().user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true } });
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** A json column as the driver gives it: parsed already, or text. */
+function jsonValue<T>(value: T | string): T {
+  return typeof value === "string" ? (JSON.parse(value) as T) : value;
 }
 
 /** Which of `postIds` the user likes, in one statement. */

@@ -2,22 +2,22 @@ import "server-only";
 import type { Viewer } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { AppError, notFound } from "@/lib/http/errors";
-import { tags } from "./cache-keys";
+import { invalidateAfter } from "./invalidation";
 import type { CreatePostInput, UpdatePostInput } from "./schemas";
-import { getPost, invalidate } from "./service";
+import { getPost } from "./service";
 import type { PostDetail } from "./types";
 
 // Post writes. Each one commits, THEN bumps the tags of the invalidation map
-// (design.md), and only then answers: every reader on every instance sees the
+// (lib/posts/invalidation.ts), and only then answers: every reader on every instance sees the
 // write from the moment the response is sent.
 
-/** Creates a post by `viewer`; bumps `posts` (list membership and count). */
+/** Creates a post by `viewer`; bumps `posts` (list membership and count) and `post:P` (a cached "no such post"). */
 export async function createPost(viewer: Viewer, input: CreatePostInput): Promise<PostDetail> {
   const post = await getDb().post.create({
     data: { title: input.title, content: input.content, authorId: viewer.id },
     select: { id: true },
   });
-  await invalidate([tags.posts]);
+  await invalidateAfter.create(post.id);
   return (await getPost(post.id, { viewerId: viewer.id })).data;
 }
 
@@ -28,7 +28,7 @@ export async function updatePost(viewer: Viewer, id: number, input: UpdatePostIn
     where: { id },
     data: { ...(input.title !== undefined ? { title: input.title } : {}), ...(input.content !== undefined ? { content: input.content } : {}) },
   });
-  await invalidate([tags.post(id)]);
+  await invalidateAfter.edit(id);
   return (await getPost(id, { viewerId: viewer.id })).data;
 }
 
@@ -37,7 +37,7 @@ export async function deletePost(viewer: Viewer, id: number): Promise<void> {
   await assertAuthor(viewer, id);
   const { count } = await getDb().post.deleteMany({ where: { id, authorId: viewer.id } });
   if (count === 0) throw notFound("Post not found");
-  await invalidate([tags.post(id), tags.posts]);
+  await invalidateAfter.delete(id);
 }
 
 async function assertAuthor(viewer: Viewer, id: number): Promise<void> {

@@ -1,10 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runInScope, currentScope } from "@/lib/scope";
-import type { Cache } from "./cache";
-import { createCache } from "./factory";
-import { cachedMany, cachedOne } from "./strategies";
-import { forId, TagStore, type TaggedSpec } from "./tags";
-import { localRedisUrl, uniquePrefix } from "./test-support";
+import { defineScript } from "../backend";
+import type { Cache } from "../cache";
+import { createCache } from "../factory";
+import { cachedMany, cachedOne } from "../strategies";
+import { localRedisUrl, uniquePrefix } from "../test-support";
+import { Dependencies, forId, TAG_GRACE_MS, TagStore, type TaggedRead, type TaggedSpec } from ".";
+
+/** PTTL of each key (ms; -1 no expiry, -2 absent), on either backend. */
+const pttlScript = defineScript<number[]>({
+  name: "testPttl",
+  lua: "local out = {} for i, k in ipairs(KEYS) do out[i] = redis.call('PTTL', k) end return out",
+  run: (store, keys) => keys.map((k) => store.pttl(k)),
+});
 
 // Tags and the strategies on both backends: the Lua scripts on real Redis and
 // their JS twins in memory must behave the same.
@@ -27,6 +35,11 @@ describe.each(backends)("tags on %s", (_name, make) => {
   });
 
   const spec = (key: string, ...tags: string[]): TaggedSpec => ({ key, tags });
+  const depsOf = (reads: readonly TaggedRead<unknown>[]) => {
+    const deps = new Dependencies();
+    for (const read of reads) deps.addRead(read);
+    return deps;
+  };
 
   it("a miss carries a stamp; a fill with it is served until a tag is bumped", async () => {
     const s = spec("a", "t1", "t2");
@@ -54,6 +67,24 @@ describe.each(backends)("tags on %s", (_name, make) => {
     await store.fill([{ spec: s, value: "v", stamp: miss!.stamp, ttl: 60 }]);
     await cache.backend.del([store.tagKey("t4")]); // evicted
     expect((await store.read([s]))[0]?.hit).toBe(false);
+  });
+
+  it("everything a read creates expires; a fill makes the tags outlive what it wrote", async () => {
+    const s = spec("exp:1", "exp-tag:1", "exp-tag:2");
+    const [miss] = await store.read([s]);
+    const tagKeys = [store.tagKey("exp-tag:1"), store.tagKey("exp-tag:2")];
+    for (const left of await cache.backend.eval(pttlScript, tagKeys, [])) {
+      expect(left).toBeGreaterThan(0);
+      expect(left).toBeLessThanOrEqual(TAG_GRACE_MS + 50); // the memory backend rounds up
+    }
+    await store.fill([{ spec: s, value: 1, stamp: miss!.stamp, ttl: 600 }]);
+    const [entryLeft, ...tagsLeft] = await cache.backend.eval(pttlScript, [store.entryKey("exp:1"), ...tagKeys, store.tagKey("epoch")], []);
+    expect(entryLeft).toBeGreaterThan(590_000);
+    for (const left of tagsLeft) expect(left).toBeGreaterThan(entryLeft! + TAG_GRACE_MS - 5_000);
+    await store.invalidate(["exp-tag:1"]);
+    const [bumped] = await cache.backend.eval(pttlScript, [tagKeys[0]!], []);
+    expect(bumped).toBeGreaterThan(0);
+    expect(bumped).toBeLessThanOrEqual(TAG_GRACE_MS + 50);
   });
 
   it("reads any number of entries and their tags in one round trip; fills in one", async () => {
@@ -116,11 +147,7 @@ describe.each(backends)("tags on %s", (_name, make) => {
       const fillWhole = async (body: string) => {
         const r = await read();
         if (r.whole) throw new Error("expected the pieces, not a whole entry");
-        const from = [
-          { spec: index, stamp: r.index.stamp },
-          ...r.rows.flatMap((row) => derived.map((d, i) => ({ spec: forId(d, row.id), stamp: row.entries[i]!.stamp }))),
-        ];
-        await store.fill([], [{ key: whole, body, etag: `"${body.length}"`, from, ttl: 60 }]);
+        await store.fill([], [{ key: whole, body, meta: { e: `"${body.length}"` }, deps: depsOf([r.index, ...r.rows.flatMap((row) => row.entries)]), ttl: 60 }]);
         return r;
       };
       return { n, index, derived, whole, read, fillWhole };
@@ -130,7 +157,7 @@ describe.each(backends)("tags on %s", (_name, make) => {
       const f = await fixture();
       await f.fillWhole('{"v":1}');
       await runInScope(async () => {
-        expect((await f.read()).whole).toEqual({ body: '{"v":1}', etag: '"7"' });
+        expect((await f.read()).whole).toEqual({ body: '{"v":1}', meta: { e: '"7"' } });
         expect(currentScope()!.cache).toMatchObject({ roundTrips: 1, keysRead: 1, hits: 1, misses: 0 });
       });
       for (const tag of [`wcount:${f.n}:9`, `witem:${f.n}:5`, `wlist:${f.n}`, "epoch"]) {
@@ -174,7 +201,7 @@ describe.each(backends)("tags on %s", (_name, make) => {
       if (r.whole) throw new Error("a stale whole entry was served");
       const item9 = forId(f.derived[0]!, 9);
       await store.invalidate([`witem:${f.n}:9`]); // a write lands between the read and the fill
-      await store.fill([], [{ key: f.whole, body: '{"refused":1}', etag: '"x"', from: [{ spec: item9, stamp: r.rows[1]!.entries[0]!.stamp }], ttl: 60 }]);
+      await store.fill([], [{ key: f.whole, body: '{"refused":1}', meta: { e: '"x"' }, deps: depsOf([r.rows[1]!.entries[0]!]), ttl: 60 }]);
       const [stored] = await cache.backend.mget([store.entryKey(f.whole)]);
       expect(stored).not.toContain("refused"); // the old (stale) entry is still there, not overwritten
       expect((await f.read()).whole).toBeUndefined();
@@ -184,7 +211,7 @@ describe.each(backends)("tags on %s", (_name, make) => {
       const [before] = await store.read([item9]);
       await store.invalidate([`witem:${f.n}:9`]);
       const [after] = await store.read([item9]);
-      await store.fill([], [{ key: f.whole, body: "{}", etag: '"y"', from: [{ spec: item9, stamp: before!.stamp }, { spec: item9, stamp: after!.stamp }], ttl: 60 }]);
+      await store.fill([], [{ key: f.whole, body: "{}", meta: { e: '"y"' }, deps: depsOf([before!, after!]), ttl: 60 }]);
       expect(await cache.backend.mget([store.entryKey(f.whole)])).toEqual([undefined]);
     });
 
@@ -208,6 +235,31 @@ describe.each(backends)("tags on %s", (_name, make) => {
     expect(calls).toEqual([[1, 2, 3]]);
     expect(await cachedMany(store, [3, 2, 1], specOf, load, 60)).toEqual([30, 0, 10]);
     expect(calls).toHaveLength(1);
+  });
+
+  it("cachedMany: a request that joins a load gets every id it asked for (two overlapping miss sets)", async () => {
+    const specOf = (id: number) => forId(spec("j:{id}", "j:{id}"), id);
+    await cachedMany(store, [3], specOf, async (ids) => new Map(ids.map((id) => [id, id * 100])), 60); // 3 is warm
+    const loads: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const load = async (ids: number[]) => {
+      loads.push(ids);
+      if (loads.length === 1) await gate; // A's load is held
+      return new Map(ids.map((id) => [id, id * 100]));
+    };
+    // B's request begins first; A's begins later and misses 1 and 2 (3 is a hit for it).
+    await runInScope(async () => {
+      const a = runInScope(() => cachedMany(store, [1, 2, 3], specOf, load, 60));
+      for (let i = 0; i < 100 && loads.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(loads).toEqual([[1, 2]]);
+      await store.invalidate(["j:3"]); // a write: now B misses 1, 2 AND 3
+      const b = cachedMany(store, [1, 2, 3], specOf, load, 60);
+      release();
+      expect(await b).toEqual([100, 200, 300]); // joining A's load would have left 3 out (shown as 0)
+      expect(await a).toEqual([100, 200, 300]);
+    });
+    expect(loads).toEqual([[1, 2], [1, 2, 3]]);
   });
 
   it("cachedOne shares one load between concurrent misses in a process", async () => {
