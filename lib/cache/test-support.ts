@@ -50,15 +50,16 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /**
  * A redis-server of the test's own on a free port (never the shared one), so
- * a test can stop, freeze and restart it by PID.
+ * a test can stop, freeze and restart it by PID; `args` are more
+ * redis-server options (e.g. a maxmemory policy).
  */
-export async function ownRedis(): Promise<{ url: string; port: number; pid: number; stop: () => Promise<void>; restart: () => Promise<void> }> {
+export async function ownRedis(options: { args?: readonly string[] } = {}): Promise<{ url: string; port: number; pid: number; stop: () => Promise<void>; restart: () => Promise<void> }> {
   const { spawn } = await import("node:child_process");
   const port = await closedPort();
   let child = start();
   function start() {
-    const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    return proc;
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...(options.args ?? [])];
+    return spawn("redis-server", args, { stdio: "ignore" });
   }
   async function waitReady(): Promise<void> {
     for (let i = 0; i < 100; i++) {

@@ -53,12 +53,12 @@ describe("stampede: many concurrent requests for one cold post", () => {
     for (const res of [...onA, ...onB]) expect(res.status).toBe(200);
     const bodies = new Set(await Promise.all([...onA, ...onB].map((r) => r.text())));
     expect(bodies.size).toBe(1);
-    // A post load is 3 statements (post row, likes count, comments); requests
-    // that joined an in-flight load, or waited on the other instance's lease,
-    // report none of it.
-    const sqlA = onA.reduce((n, r) => n + queriesOf(r), 0);
-    const sqlB = onB.reduce((n, r) => n + queriesOf(r), 0);
-    expect(sqlA + sqlB).toBe(3);
+    // ONE request loaded the post (one statement for the post, its counts and
+    // comments; one more for authors' names not cached yet); requests that
+    // joined its load, or waited on the other instance's lease, report none.
+    const loaders = [...onA, ...onB].filter((r) => queriesOf(r) > 0);
+    expect(loaders).toHaveLength(1);
+    expect(queriesOf(loaders[0]!)).toBeLessThanOrEqual(2);
   });
 });
 
