@@ -1,6 +1,11 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   poweredByHeader: false,
+  // No gzip here: a page served whole from the cache gets a fresh nonce in
+  // every response, so its bytes cannot be compressed once and stored; both
+  // paths send the same uncompressed bytes. Compression belongs to the reverse
+  // proxy in front (docs/decisions/007-fast-path.md).
+  compress: false,
   // PGlite ships WASM and data files that must be loaded from node_modules at
   // run time, not bundled; pg and ioredis are plain Node libraries.
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "ioredis", "@prisma/adapter-pg"],

@@ -13,7 +13,7 @@
 // The one exception: /api paths with a `%`, so that un-decodable ones get a
 // 400 instead of Next's own 500 (lib/security/malformed.ts).
 import { NextResponse, type NextRequest } from "next/server";
-import { STATIC_SECURITY_HEADERS, createNonce, pageContentSecurityPolicy } from "@/lib/security/headers";
+import { RENDER_NONCE_HEADER, STATIC_SECURITY_HEADERS, createNonce, pageContentSecurityPolicy } from "@/lib/security/headers";
 import { fileMethodNotAllowedResponse, hasUndecodableSegment, isFilePath, undecodablePathResponse } from "@/lib/security/malformed";
 
 export function proxy(request: NextRequest): Response {
@@ -24,7 +24,11 @@ export function proxy(request: NextRequest): Response {
   if (api) return NextResponse.next();
   if (request.method !== "GET" && request.method !== "HEAD" && isFilePath(pathname)) return fileMethodNotAllowedResponse();
 
-  const nonce = createNonce();
+  // The server (server.ts) gives the nonce of a page it may store whole: a
+  // placeholder it replaces with a fresh nonce in every response it sends
+  // (lib/http/fast-path.ts). It removes any such header a client sent, so
+  // otherwise the nonce is made here, new for this request.
+  const nonce = request.headers.get(RENDER_NONCE_HEADER) ?? createNonce();
   const csp = pageContentSecurityPolicy({
     nonce,
     dev: process.env.NODE_ENV === "development",
@@ -35,6 +39,7 @@ export function proxy(request: NextRequest): Response {
   // renders with is always ours.
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);
+  requestHeaders.delete(RENDER_NONCE_HEADER);
   requestHeaders.set("Content-Security-Policy", csp);
 
   const response = NextResponse.next({ request: { headers: requestHeaders } });

@@ -5,13 +5,18 @@
 // component cannot set itself (see docs/decisions/004-custom-server.md).
 // The same scope gives each request its id (X-Request-Id), its log line and
 // its observations in the route histograms of GET /api/metrics.
+import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import next from "next";
-import { getEnv } from "@/lib/env";
+import { getTagStore } from "@/lib/cache/process";
+import { getAuthSecret, getEnv } from "@/lib/env";
+import { createFastPath } from "@/lib/http/fast-path";
 import { serverTiming } from "@/lib/http/timing";
 import { bindRequestId, configureLogger, requestIdFrom } from "@/lib/log";
-import { ASSET_ROUTES, finishRequest, MONITORING_ROUTES, normalizeMethod, normalizeRoute } from "@/lib/metrics";
+import { ASSET_ROUTES, countFastPath, finishRequest, MONITORING_ROUTES, normalizeMethod, normalizeRoute } from "@/lib/metrics";
 import { createScope, type RequestScope, runInScope } from "@/lib/scope";
+import { RENDER_NONCE_HEADER } from "@/lib/security/headers";
 
 const env = getEnv();
 const dev = process.argv.includes("--dev");
@@ -19,6 +24,18 @@ const log = await configureLogger({ pretty: dev });
 const app = next({ dev, dir: import.meta.dirname, hostname: "0.0.0.0", port: env.PORT });
 const handle = app.getRequestHandler();
 await app.prepare();
+
+// The per-view cache in front of Next (lib/http/fast-path.ts): production
+// builds in full mode, unless FAST_PATH=0.
+const fastPath =
+  !dev && env.CACHE_MODE === "full" && env.FAST_PATH === "1"
+    ? createFastPath({
+        store: getTagStore,
+        buildId: fs.readFileSync(path.join(import.meta.dirname, ".next", "BUILD_ID"), "utf8").trim(),
+        secret: getAuthSecret(env),
+        onError: (error) => log.warn({ err: error }, "could not store a page whole"),
+      })
+    : undefined;
 
 const server = http.createServer((req, res) => {
   const startedAt = performance.now();
@@ -55,8 +72,16 @@ const server = http.createServer((req, res) => {
       return writeHead(...args);
     }) as typeof res.writeHead;
   }
+  // Only this server chooses the nonce a page renders with (the fast path's placeholder).
+  delete req.headers[RENDER_NONCE_HEADER];
   runInScope(() => {
-    handle(req, res).catch((error: unknown) => {
+    void (async () => {
+      const served = await fastPath?.serve(req, res, scope);
+      if (served) countFastPath(served);
+      if (served === "hit") return;
+      fastPath?.prepare(req, res, scope);
+      await handle(req, res);
+    })().catch((error: unknown) => {
       log.error({ err: error, reqId: requestId }, "unhandled error");
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
       res.end("Internal Server Error");

@@ -39,6 +39,11 @@ const envSchema = z.object({
    * cannot pick its own rate-limit bucket.
    */
   TRUST_PROXY: z.enum(["0", "1"]).default("0"),
+  /**
+   * `0` turns off the fast path in front of Next (lib/http/fast-path.ts):
+   * whole responses are then served by the framework (for comparing; full mode only).
+   */
+  FAST_PATH: z.enum(["0", "1"]).default("1"),
   /** `0` removes the X-DB-Queries / X-Cache-Round-Trips / Server-Timing headers. */
   ACCOUNTING_HEADERS: z.enum(["0", "1"]).default("1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

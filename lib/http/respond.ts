@@ -1,10 +1,9 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { getEnv } from "@/lib/env";
 import { requestLogger } from "@/lib/log";
 import { currentScope, inScope, type RequestScope } from "@/lib/scope";
 import { AppError } from "./errors";
-import { serverTiming } from "./timing";
+import { accountingHeaders, etagMatches, jsonHeaders } from "./headers";
 
 // The route wrapper: every /api handler runs in a request scope, errors map to
 // the api.md shape in one place, and the scope's accounting becomes headers.
@@ -65,31 +64,16 @@ export function readResponse(req: Request, read: { readonly data: unknown; reado
 
 function respondJson(req: Request, serialize: () => string, options: { status?: number; etag?: string | null }): Response {
   const status = options.status ?? 200;
-  const headers = new Headers({
-    "Content-Type": "application/json; charset=utf-8",
-    "Cache-Control": "no-cache",
-    Vary: "Cookie",
-  });
   const conditional = req.method === "GET" && status === 200;
-  if (conditional && options.etag) {
-    headers.set("ETag", options.etag);
-    if (etagMatches(req.headers.get("if-none-match"), options.etag)) return new Response(null, { status: 304, headers });
-  }
+  const etag = conditional ? options.etag : null;
+  if (etag && etagMatches(req.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers: jsonHeaders(etag) });
   const body = serialize();
-  if (conditional && !options.etag) {
-    const etag = `"${createHash("sha1").update(body).digest("base64url")}"`;
-    headers.set("ETag", etag);
-    if (etagMatches(req.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
+  if (conditional && !etag) {
+    const hashed = `"${createHash("sha1").update(body).digest("base64url")}"`;
+    if (etagMatches(req.headers.get("if-none-match"), hashed)) return new Response(null, { status: 304, headers: jsonHeaders(hashed) });
+    return new Response(body, { status, headers: jsonHeaders(hashed) });
   }
-  return new Response(body, { status, headers });
-}
-
-/** RFC 9110 If-None-Match: `*`, or a list of (possibly weak) tags; weak comparison. */
-export function etagMatches(header: string | null, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === "*") return true;
-  const bare = etag.replace(/^W\//, "");
-  return header.split(",").some((t) => t.trim().replace(/^W\//, "") === bare);
+  return new Response(body, { status, headers: jsonHeaders(etag ?? null) });
 }
 
 /** 405 in the api.md shape, with the methods the path does allow. */
@@ -102,9 +86,5 @@ export function methodNotAllowed(allow: string[]): () => Response {
 }
 
 function addAccountingHeaders(headers: Headers, scope: RequestScope): void {
-  if (getEnv().ACCOUNTING_HEADERS === "0") return;
-  headers.set("X-DB-Queries", String(scope.db.queries));
-  headers.set("X-Cache-Round-Trips", String(scope.cache.roundTrips));
-  headers.set("Server-Timing", serverTiming(scope));
+  for (const [name, value] of accountingHeaders(scope, "json")) headers.set(name, value);
 }
-

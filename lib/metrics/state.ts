@@ -73,6 +73,7 @@ function createMetrics(registry: Registry) {
     bytesWritten: new Counter({ name: "cache_written_bytes_total", help: "UTF-8 bytes of the values sent to the cache store.", registers }),
     invalidations: new Counter({ name: "cache_invalidations_total", help: "Tag bumps (invalidations) the store confirmed, per tag family (\"epoch\": the last resort, a full flush).", labelNames: ["tag_family"], registers }),
     invalidationsFailed: new Counter({ name: "cache_invalidations_failed_total", help: "Tag bumps the store did not confirm after every attempt (an epoch bump is then owed), per tag family.", labelNames: ["tag_family"], registers }),
+    fastPath: new Counter({ name: "http_fast_path_total", help: "Requests the server's fast path could answer from a whole cached response: answered before Next (hit), or passed to Next, which then stored it (miss).", labelNames: ["outcome"], registers }),
     bumpRetries: new Counter({ name: "cache_invalidation_retries_total", help: "Bumps sent again because the previous attempt was not confirmed (timeout, error, open circuit).", registers }),
     circuitOpen: new Gauge({
       name: "cache_circuit_open",
@@ -270,6 +271,11 @@ function familyTotals(state: MetricsState, family: string): FamilyCounts {
 }
 
 // --- requests (server.ts) ---
+
+/** Counts what the fast path in front of Next did with a request it could answer (server.ts). */
+export function countFastPath(outcome: "hit" | "miss"): void {
+  metricsState().m.fastPath.inc({ outcome });
+}
 
 export interface FinishedRequest {
   method: string;

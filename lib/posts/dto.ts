@@ -85,7 +85,10 @@ export function toPostDetail(
     content: content.content,
     contentHtml: content.contentHtml,
     comments,
-    latestComment: comments[0] ?? null,
+    // A copy, not the same object: a server component renders this DTO into an
+    // RSC payload, which would write a shared object once and refer to it
+    // after — the bytes would then depend on where the DTO came from.
+    latestComment: comments[0] ? { ...comments[0], author: { ...comments[0].author } } : null,
     likedByMe,
   };
 }

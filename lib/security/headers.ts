@@ -99,3 +99,7 @@ export function createNonce(): string {
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary);
 }
+
+/** The request header through which the server (server.ts) gives the proxy the nonce a page renders with. */
+export const RENDER_NONCE_HEADER = "x-render-nonce";
+

@@ -1,4 +1,3 @@
-import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
@@ -9,8 +8,10 @@ import { inScope } from "@/lib/scope";
 import { parsePostId } from "@/lib/posts/schemas";
 import { getPost } from "@/lib/posts/service";
 import { getQueryClient } from "@/lib/query/client";
+import { dehydrateWithoutTime } from "@/lib/query/hydration";
 import { postQueryOptions } from "@/lib/query/options";
 import { Comments } from "../../_components/comments";
+import { FreshHydrationBoundary } from "../../_components/fresh-hydration-boundary";
 import { formatDate } from "../../_components/format";
 import { LikeButton } from "../../_components/like-button";
 import { PostActions } from "../../_components/post-actions";
@@ -52,13 +53,14 @@ export default async function PostPage({ params }: { params: Params }) {
   const { post, viewer } = await loadPost((await params).id);
   // The client components read the post through React Query; hand them this
   // render's copy so they start from it (no loading state, no refetch), and so
-  // a router.refresh() after a write brings them the fresh one.
+  // a router.refresh() after a write brings them the fresh one. Without the
+  // render's time in it: a page stored whole is the same bytes as one rendered now.
   const queryClient = getQueryClient();
   queryClient.setQueryData(postQueryOptions(post.id).queryKey, post);
   const isAuthor = viewer !== null && viewer.id === post.author.id;
 
   return (
-    <HydrationBoundary state={dehydrate(queryClient)}>
+    <FreshHydrationBoundary state={dehydrateWithoutTime(queryClient)}>
       <article className="post">
         <header>
           <h1>{post.title}</h1>
@@ -84,6 +86,6 @@ export default async function PostPage({ params }: { params: Params }) {
           viewer={viewer ? { id: viewer.id, name: viewer.name } : null}
         />
       </article>
-    </HydrationBoundary>
+    </FreshHydrationBoundary>
   );
 }

@@ -16,21 +16,26 @@ import { UNKNOWN_TOKEN_PREFIX } from "./tokens";
  *     <body>
  */
 
-/** What a response was built from: each tag's raw key and the token it held when read (before anything was loaded). */
+/**
+ * What a response was built from: each tag's raw key and the token it held
+ * when read (before anything was loaded). Plain fields, no private ones: the
+ * server (outside Next) and Next's bundle each load their own copy of this
+ * class and merge each other's instances.
+ */
 export class Dependencies {
   readonly tokens = new Map<string, string>();
   /** A tag was seen with two tokens (a bump came between two reads): the response is already stale. */
-  #conflict = false;
+  conflict = false;
   /** A read failed (its tokens are unknown), or part of the response was loaded without its tags being read first. */
-  #incomplete = false;
+  incomplete = false;
   /** Part of the response was loaded from the database (it was not all served by the cache). */
   loaded = false;
 
   /** Adds one tag and the token it held. */
   add(tagKey: string, token: string): void {
-    if (token.startsWith(UNKNOWN_TOKEN_PREFIX)) this.#incomplete = true;
+    if (token.startsWith(UNKNOWN_TOKEN_PREFIX)) this.incomplete = true;
     const seen = this.tokens.get(tagKey);
-    if (seen !== undefined && seen !== token) this.#conflict = true;
+    if (seen !== undefined && seen !== token) this.conflict = true;
     this.tokens.set(tagKey, token);
   }
 
@@ -43,19 +48,19 @@ export class Dependencies {
   /** Adds everything another set holds. */
   merge(other: Dependencies): void {
     for (const [key, token] of other.tokens) this.add(key, token);
-    if (other.#conflict) this.#conflict = true;
-    if (other.#incomplete) this.#incomplete = true;
+    if (other.conflict) this.conflict = true;
+    if (other.incomplete) this.incomplete = true;
     if (other.loaded) this.loaded = true;
   }
 
-  /** Part of what it describes did not come from reads of its tags (see `#incomplete`). */
+  /** Part of what it describes did not come from reads of its tags. */
   markIncomplete(): void {
-    this.#incomplete = true;
+    this.incomplete = true;
   }
 
   /** Whether a response built from these can be stored whole: every tag known, each with one token. */
   get storable(): boolean {
-    return !this.#conflict && !this.#incomplete && this.tokens.size > 0;
+    return !this.conflict && !this.incomplete && this.tokens.size > 0;
   }
 }
 
