@@ -6,8 +6,8 @@ import path from "node:path";
 import { fmtInt, fmtMs, type ModesResult, type SweepPoint, type SweepResult } from "./report";
 
 const WIDTH = 960;
-const MODE_COLORS: Record<string, string> = { off: "#9aa0a6", "per-object": "#f28e2b", batched: "#4e79a7", full: "#2e8b57" };
-const SWEEP_COLORS: Record<string, string> = { list1: "#4e79a7", listRandom: "#e15759", post: "#2e8b57" };
+const MODE_COLORS: Record<string, string> = { off: "#9aa0a6", "per-object": "#f28e2b", batched: "#4e79a7", "full-next": "#8cd17d", full: "#2e8b57" };
+const SWEEP_COLORS: Record<string, string> = { list1: "#4e79a7", listRandom: "#e15759", post: "#2e8b57", postRandom: "#b07aa1" };
 const FONT = `font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"`;
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -96,7 +96,7 @@ function sweepPanel(sweep: SweepResult | undefined, y0: number): { svg: string; 
   const scales = [...new Set(sweep.points.map((p) => p.posts))].sort((a, b) => a - b);
   const panels: { title: string; endpoints: string[] }[] = [
     { title: "list pages", endpoints: ["list1", "listRandom"] },
-    { title: "post JSON", endpoints: ["post"] },
+    { title: "post JSON", endpoints: ["post", "postRandom"] },
   ];
   const latency = (p: SweepPoint) => p.aloneP50 ?? p.p50;
   const values = sweep.points.map(latency).filter((v) => v > 0);

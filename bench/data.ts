@@ -107,11 +107,15 @@ export async function ensureDatabase(spec: DataSpec, log: (line: string) => void
 }
 
 /** What the load needs to know about the data: the newest post ids and the number of list pages. */
-export async function describeData(db: BenchDatabase, pageSize = 20): Promise<{ newestIds: number[]; totalPages: number }> {
+export async function describeData(db: BenchDatabase, pageSize = 20): Promise<{ newestIds: number[]; totalPages: number; idRange: [number, number] }> {
   return withClient(db.url, async (c) => {
     const ids = await c.query<{ id: number }>(`SELECT id FROM "post" ORDER BY "dateAdded" DESC, id DESC LIMIT 100`);
-    const count = await c.query<{ n: string }>(`SELECT count(*) AS n FROM "post"`);
-    return { newestIds: ids.rows.map((r) => r.id), totalPages: Math.max(1, Math.ceil(Number(count.rows[0]?.n ?? 0) / pageSize)) };
+    const stats = await c.query<{ n: string; min: number; max: number }>(`SELECT count(*) AS n, min(id) AS min, max(id) AS max FROM "post"`);
+    const row = stats.rows[0];
+    const n = Number(row?.n ?? 0);
+    // The seed writes ids without gaps: a random id in the range is a post (a random post is a read of the long tail).
+    if (n > 0 && row!.max - row!.min + 1 !== n) throw new Error(`post ids of ${db.name} have gaps: a random id would be a 404`);
+    return { newestIds: ids.rows.map((r) => r.id), totalPages: Math.max(1, Math.ceil(n / pageSize)), idRange: [row?.min ?? 1, row?.max ?? 1] };
   });
 }
 

@@ -19,6 +19,8 @@ export type WorkloadSpec =
   | { type: "fixed"; path: string; headers?: Record<string, string> }
   /** A list page drawn uniformly from 1..pages. */
   | { type: "list-random"; pages: number; seed: number }
+  /** A post drawn uniformly from the ids first..last (the long tail: mostly posts nobody read lately). */
+  | { type: "post-random"; first: number; last: number; seed: number }
   /** These GETs in turn (warming a fresh process up on every route it will serve). */
   | { type: "rotate"; paths: string[] }
   | MixedSpec;
@@ -76,6 +78,14 @@ export function createWorkload(spec: WorkloadSpec): Workload {
       return {
         counts,
         next: () => count({ method: "GET", path: `/api/posts?page=${1 + Math.floor(random() * spec.pages)}`, headers: {}, kind: "list" }),
+      };
+    }
+    case "post-random": {
+      const random = rng(spec.seed);
+      const span = spec.last - spec.first + 1;
+      return {
+        counts,
+        next: () => count({ method: "GET", path: `/api/posts/${spec.first + Math.floor(random() * span)}`, headers: {}, kind: "post" }),
       };
     }
     case "rotate": {
