@@ -57,6 +57,7 @@ const NOT_STORED = new Set([
   "x-db-queries",
   "x-cache-round-trips",
   "content-security-policy",
+  "set-cookie",
   ...Object.keys(STATIC_SECURITY_HEADERS).map((name) => name.toLowerCase()),
 ]);
 
