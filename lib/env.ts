@@ -33,6 +33,8 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
   /** Sign-in attempts per minute per client address (better-auth's rate limit). */
   AUTH_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** Sign-up attempts per minute per client address (better-auth's rate limit). */
+  AUTH_SIGN_UP_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(5),
   /**
    * `1` behind a reverse proxy that sets X-Forwarded-For; otherwise the
    * server overwrites that header with the socket's address, so a client

@@ -54,6 +54,8 @@ export async function startInstance(env: {
   authUrl?: string;
   /** CACHE_TIMEOUT_MS; default 1000 (see below). */
   cacheTimeoutMs?: number;
+  /** More variables (or overrides) for this instance; `undefined` removes one. */
+  extraEnv?: Record<string, string | undefined>;
 }): Promise<Instance> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -76,6 +78,7 @@ export async function startInstance(env: {
       BETTER_AUTH_SECRET: SECRET,
       BETTER_AUTH_URL: env.authUrl ?? url,
       LOG_LEVEL: "warn",
+      ...env.extraEnv,
     },
   });
   let stderr = "";
