@@ -25,6 +25,7 @@ describe("parseEnv", () => {
     ["REDIS_URL", "localhost:6379"],
     ["BETTER_AUTH_SECRET", "short"],
     ["ACCOUNTING_HEADERS", "yes"],
+    ["LIKES_PER_MINUTE", "0"],
   ])("names %s when its value %j is wrong", (name, value) => {
     expect(() => parseEnv({ [name]: value })).toThrow(EnvError);
     expect(() => parseEnv({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));

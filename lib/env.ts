@@ -35,6 +35,10 @@ const envSchema = z.object({
   AUTH_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   /** Sign-up attempts per minute per client address (better-auth's rate limit). */
   AUTH_SIGN_UP_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(5),
+  /** Likes and unlikes per minute per user. */
+  LIKES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  /** Posts created per minute per user (each one invalidates every list page). */
+  POSTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(5),
   /**
    * `1` behind a reverse proxy that sets X-Forwarded-For; otherwise the
    * server overwrites that header with the socket's address, so a client

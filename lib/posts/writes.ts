@@ -1,7 +1,9 @@
 import "server-only";
 import type { Viewer } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
 import { AppError, notFound } from "@/lib/http/errors";
+import { limitPerUser } from "@/lib/http/rate-limits";
 import { tags } from "./cache-keys";
 import type { CreatePostInput, UpdatePostInput } from "./schemas";
 import { getPost, invalidate } from "./service";
@@ -11,8 +13,12 @@ import type { PostDetail } from "./types";
 // (design.md), and only then answers: every reader on every instance sees the
 // write from the moment the response is sent.
 
-/** Creates a post by `viewer`; bumps `posts` (list membership and count). */
+/**
+ * Creates a post by `viewer`; bumps `posts` (list membership and count).
+ * Rate limited per user (POSTS_PER_MINUTE): each create invalidates every list page.
+ */
 export async function createPost(viewer: Viewer, input: CreatePostInput): Promise<PostDetail> {
+  await limitPerUser("posts", viewer.id, getEnv().POSTS_PER_MINUTE);
   const post = await getDb().post.create({
     data: { title: input.title, content: input.content, authorId: viewer.id },
     select: { id: true },
