@@ -7,13 +7,14 @@
 // its observations in the route histograms of GET /api/metrics.
 import http from "node:http";
 import next from "next";
-import { getEnv } from "@/lib/env";
+import { getAuthSecret, getEnv } from "@/lib/env";
 import { serverTiming } from "@/lib/http/timing";
 import { bindRequestId, configureLogger, requestIdFrom } from "@/lib/log";
 import { ASSET_ROUTES, beginRequest, finishRequest, MONITORING_ROUTES, normalizeMethod, normalizeRoute } from "@/lib/metrics";
 import { createScope, type RequestScope, runInScope } from "@/lib/scope";
 
 const env = getEnv();
+getAuthSecret(env); // at start, not at the first sign-in: refuses REDIS_URL without BETTER_AUTH_SECRET
 const dev = process.argv.includes("--dev");
 const log = await configureLogger({ pretty: dev });
 const app = next({ dev, dir: import.meta.dirname, hostname: "0.0.0.0", port: env.PORT });

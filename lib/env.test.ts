@@ -45,4 +45,18 @@ describe("parseEnv", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("refuses to generate a per-instance auth secret when REDIS_URL says there may be several instances", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "env-test-"));
+    try {
+      const env = parseEnv({ DATA_DIR: dir, REDIS_URL: "redis://127.0.0.1:6379" });
+      expect(() => getAuthSecret(env)).toThrow(EnvError);
+      expect(() => getAuthSecret(env)).toThrow(/BETTER_AUTH_SECRET: required when REDIS_URL is set/);
+      expect(fs.existsSync(path.join(dir, "auth-secret"))).toBe(false);
+      const set = "y".repeat(40);
+      expect(getAuthSecret(parseEnv({ DATA_DIR: dir, REDIS_URL: "redis://127.0.0.1:6379", BETTER_AUTH_SECRET: set }))).toBe(set);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
