@@ -26,6 +26,9 @@ describe("parseEnv", () => {
     ["BETTER_AUTH_SECRET", "short"],
     ["ACCOUNTING_HEADERS", "yes"],
     ["LIKES_PER_MINUTE", "0"],
+    ["METRICS_TOKEN", "short"],
+    ["ADMIN_EMAILS", "ops@example.com, not-an-email"],
+    ["ADMIN_EMAILS", " , "],
   ])("names %s when its value %j is wrong", (name, value) => {
     expect(() => parseEnv({ [name]: value })).toThrow(EnvError);
     expect(() => parseEnv({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
@@ -44,6 +47,11 @@ describe("parseEnv", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("reads ADMIN_EMAILS as a list of lower-case addresses", () => {
+    expect(parseEnv({ ADMIN_EMAILS: " Ops@Example.com,dev@example.com, " }).ADMIN_EMAILS).toEqual(["ops@example.com", "dev@example.com"]);
+    expect(parseEnv({}).ADMIN_EMAILS).toBeUndefined();
   });
 
   it("refuses to generate a per-instance auth secret when REDIS_URL says there may be several instances", () => {

@@ -39,6 +39,14 @@ const envSchema = z.object({
   LIKES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
   /** Posts created per minute per user (each one invalidates every list page). */
   POSTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(5),
+  /** Set: /api/metrics and /api/cache-stats want `Authorization: Bearer <token>` (lib/http/operator-access.ts). */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").regex(/^\S+$/, "must not contain spaces").optional(),
+  /** Set (comma-separated): /cache is for these signed-in users only. */
+  ADMIN_EMAILS: z
+    .string()
+    .transform((list) => list.split(",").map((email) => email.trim().toLowerCase()).filter((email) => email !== ""))
+    .pipe(z.array(z.email("must be comma-separated email addresses")).min(1, "must name at least one email address"))
+    .optional(),
   /**
    * `1` behind a reverse proxy that sets X-Forwarded-For; otherwise the
    * server overwrites that header with the socket's address, so a client
