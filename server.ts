@@ -19,6 +19,7 @@ import { createScope, type RequestScope, runInScope } from "@/lib/scope";
 import { RENDER_NONCE_HEADER } from "@/lib/security/headers";
 
 const env = getEnv();
+getAuthSecret(env); // at start, not at the first sign-in: refuses REDIS_URL without BETTER_AUTH_SECRET
 const dev = process.argv.includes("--dev");
 const log = await configureLogger({ pretty: dev });
 const app = next({ dev, dir: import.meta.dirname, hostname: "0.0.0.0", port: env.PORT });

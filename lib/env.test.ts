@@ -25,6 +25,10 @@ describe("parseEnv", () => {
     ["REDIS_URL", "localhost:6379"],
     ["BETTER_AUTH_SECRET", "short"],
     ["ACCOUNTING_HEADERS", "yes"],
+    ["LIKES_PER_MINUTE", "0"],
+    ["METRICS_TOKEN", "short"],
+    ["ADMIN_EMAILS", "ops@example.com, not-an-email"],
+    ["ADMIN_EMAILS", " , "],
   ])("names %s when its value %j is wrong", (name, value) => {
     expect(() => parseEnv({ [name]: value })).toThrow(EnvError);
     expect(() => parseEnv({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
@@ -40,6 +44,25 @@ describe("parseEnv", () => {
       expect(getAuthSecret(parseEnv({ DATA_DIR: dir }))).toBe(first);
       const set = "x".repeat(40);
       expect(getAuthSecret(parseEnv({ DATA_DIR: dir, BETTER_AUTH_SECRET: set }))).toBe(set);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads ADMIN_EMAILS as a list of lower-case addresses", () => {
+    expect(parseEnv({ ADMIN_EMAILS: " Ops@Example.com,dev@example.com, " }).ADMIN_EMAILS).toEqual(["ops@example.com", "dev@example.com"]);
+    expect(parseEnv({}).ADMIN_EMAILS).toBeUndefined();
+  });
+
+  it("refuses to generate a per-instance auth secret when REDIS_URL says there may be several instances", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "env-test-"));
+    try {
+      const env = parseEnv({ DATA_DIR: dir, REDIS_URL: "redis://127.0.0.1:6379" });
+      expect(() => getAuthSecret(env)).toThrow(EnvError);
+      expect(() => getAuthSecret(env)).toThrow(/BETTER_AUTH_SECRET: required when REDIS_URL is set/);
+      expect(fs.existsSync(path.join(dir, "auth-secret"))).toBe(false);
+      const set = "y".repeat(40);
+      expect(getAuthSecret(parseEnv({ DATA_DIR: dir, REDIS_URL: "redis://127.0.0.1:6379", BETTER_AUTH_SECRET: set }))).toBe(set);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

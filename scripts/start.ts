@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   // Variables already in the environment win.
   if (fs.existsSync(path.join(root, ".env"))) process.loadEnvFile(path.join(root, ".env"));
   const env = parseEnv();
-  getAuthSecret(env); // generated (with a warning) before the server needs it
+  getAuthSecret(env); // generated (with a warning) before the server needs it, or refused (REDIS_URL without one)
   console.log(
     `[start] database: ${env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${env.DATA_DIR}/`}; ` +
       `cache: ${env.REDIS_URL ? "Redis (REDIS_URL)" : "in-memory"}; CACHE_MODE=${env.CACHE_MODE}`,

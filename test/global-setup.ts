@@ -12,6 +12,8 @@ export default async function setup(_project: TestProject) {
   process.env.DATABASE_URL = url;
   process.env.REDIS_URL ??= "redis://127.0.0.1:6379";
   process.env.CACHE_PREFIX = `test-${process.pid}`;
+  // With REDIS_URL set the app refuses to generate a secret of its own (lib/env.ts).
+  process.env.BETTER_AUTH_SECRET ??= "vitest-secret-vitest-secret-vitest-secret";
   const prefix = process.env.CACHE_PREFIX;
   const redisUrl = process.env.REDIS_URL;
   return async () => {

@@ -27,7 +27,8 @@ beforeAll(async () => {
   comments = await import("@/app/api/posts/[id]/comments/route");
   post = await import("@/app/api/posts/[id]/route");
   posts = await import("@/app/api/posts/route");
-  users = await createUsers(db, 52, "mut");
+  // 0, 1: alice and bob; 2-51: the 50 likers; 52-54: one for each rate limit.
+  users = await createUsers(db, 55, "mut");
   [alice, bob] = users as [TestUser, TestUser];
 });
 
@@ -158,6 +159,28 @@ describe("PUT/DELETE /api/posts/{id}/like", () => {
     expect(await rowCounts()).toEqual(before);
   });
 
+  it("rate limits a user to 60 likes and unlikes a minute (429 with Retry-After), writing nothing, others unaffected", async () => {
+    const id = await newestPostId();
+    const fan = users[53]!;
+    const before = await likesOf(id);
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 62; i++) {
+      last = await send(i % 2 ? like.DELETE : like.PUT, i % 2 ? "DELETE" : "PUT", `/api/posts/${id}/like`, { id, user: fan });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([...Array(60).fill(200), 429, 429]);
+    const retryAfter = Number(last!.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expectErrorShape(await last!.json(), "rate_limited");
+    // The 61st (a like) was refused: the 60th, an unlike, is the last word.
+    expect(await likesOf(id)).toBe(before);
+    const other = await send(like.PUT, "PUT", `/api/posts/${id}/like`, { id, user: bob });
+    expect(other.status).toBe(200);
+    await send(like.DELETE, "DELETE", `/api/posts/${id}/like`, { id, user: bob });
+  });
+
   it("accepts a client that sends no Origin (judged by its session alone)", async () => {
     const id = await newestPostId();
     const res = await call(like.PUT, `/api/posts/${id}/like`, { method: "PUT", headers: { Cookie: alice.cookie }, params: { id: String(id) } });
@@ -232,7 +255,7 @@ describe("POST /api/posts/{id}/comments", () => {
 
   it("rate limits a user to 10 comments a minute (429 with Retry-After), others unaffected", async () => {
     const id = await newestPostId();
-    const spammer = users[51]!;
+    const spammer = users[52]!;
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let i = 0; i < 12; i++) {
@@ -304,6 +327,20 @@ describe("POST /api/posts, PATCH and DELETE /api/posts/{id}", () => {
     expect([400, 413]).toContain(res.status);
     expect(res.status === 413 ? "payload_too_large" : "validation_error").toBe(((await res.json()) as { error: { code: string } }).error.code);
     expect(await rowCounts()).toEqual(before);
+  });
+
+  it("rate limits a user to 5 new posts a minute (429 with Retry-After), writing nothing more", async () => {
+    const author = users[54]!;
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 7; i++) {
+      last = await send(posts.POST, "POST", "/api/posts", { user: author, body: { title: `Post ${i}`, content: "Body." } });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([...Array(5).fill(201), 429, 429]);
+    expect(Number(last!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expectErrorShape(await last!.json(), "rate_limited");
+    expect(await count(`SELECT count(*) AS n FROM "post" WHERE "authorId" = $1`, [author.id])).toBe(5);
   });
 
   it("refuses anonymous (401), cross-site (403), an empty PATCH (400) and unknown posts (404)", async () => {

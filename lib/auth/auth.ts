@@ -2,6 +2,8 @@ import "server-only";
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { APIError } from "better-auth/api";
+import { getCache } from "@/lib/cache";
+import { hitRateLimit } from "@/lib/cache/rate-limit";
 import { getDb } from "@/lib/db/client";
 import { getAuthSecret, getEnv } from "@/lib/env";
 import { invalidateAfter } from "@/lib/posts/invalidation";
@@ -32,11 +34,13 @@ function normalizeName(name: unknown): string {
  * - the session is also kept for 60 s in a signed cookie, so a signed-in read
  *   does not cost a session query every time (a sign-out elsewhere takes
  *   effect on this device within 60 s);
- * - the library's rate limit is on, with a tighter rule for sign-in/sign-up
+ * - the library's rate limit is on, with tighter rules for sign-in/sign-up
  *   (explicitly: its default is "on in production only"). It counts per
- *   client IP (from X-Forwarded-For) per path, in this process's memory, and
- *   only for requests through the HTTP handler (app/api/auth) — a direct
- *   `auth.api.*` call from server code is not limited;
+ *   client address (lib/http/client-address.ts, handed to it by
+ *   app/api/auth) per path, in Redis through our atomic window counter, so
+ *   the limits hold across instances — per process while Redis is down
+ *   (docs/decisions/007-auth-rate-limits-in-redis.md). Only requests through
+ *   the HTTP handler count: a direct `auth.api.*` call is not limited;
  * - browser POSTs must come from the app's own origin (trusted-origins.ts):
  *   a POST that carries cookies, an Origin/Referer or Fetch-Metadata headers
  *   is checked; a bare API client with none of them is not (nothing to forge).
@@ -70,7 +74,14 @@ function createAuth() {
       max: 100,
       customRules: {
         "/sign-in/email": { window: 60, max: env.AUTH_SIGN_IN_PER_MINUTE },
-        "/sign-up/email": { window: 60, max: 5 },
+        "/sign-up/email": { window: 60, max: env.AUTH_SIGN_UP_PER_MINUTE },
+      },
+      // Not `secondaryStorage`: that would move sessions out of PostgreSQL too.
+      customStorage: {
+        consume: async (key, rule) => {
+          const { allowed, retryAfter } = await hitRateLimit(getCache(), `auth:${key}`, rule.max, rule.window);
+          return { allowed, retryAfter: allowed ? null : retryAfter };
+        },
       },
     },
     advanced: {

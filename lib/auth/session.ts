@@ -15,3 +15,13 @@ export async function getViewer(headers: Headers): Promise<Viewer | null> {
   const session = await getAuth().api.getSession({ headers });
   return session ? { id: session.user.id, name: session.user.name } : null;
 }
+
+/**
+ * The signed-in user's email, lower-case, or null: who may open the operator
+ * dashboard (ADMIN_EMAILS). No lookup at all without a session cookie.
+ */
+export async function getSessionEmail(headers: Headers): Promise<string | null> {
+  if (!headers.get("cookie")?.includes("session_token")) return null;
+  const session = await getAuth().api.getSession({ headers });
+  return session ? session.user.email.toLowerCase() : null;
+}

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { defineScript } from "./backend";
 import type { Cache } from "./cache";
 
@@ -32,14 +33,40 @@ export interface RateLimitResult {
 /**
  * Counts one hit against `key` and says whether it is within `limit` per
  * `windowSeconds`. One round trip. Shared by every instance when the cache is
- * Redis; per process in memory. Fails open: when the store does not answer,
- * the hit is allowed (a rate limit must not take the site down with Redis).
+ * Redis; per process in memory.
+ *
+ * When the store does not answer (Redis down, timed out, circuit open), the
+ * hit is counted in this process instead: the limit then holds per instance
+ * (N instances allow up to N × `limit`) rather than not at all, and a limit
+ * never takes the site down with Redis. Hits counted there are not carried
+ * back to Redis when it returns.
  */
 export async function hitRateLimit(cache: Cache, key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
+  const windowMs = windowSeconds * 1000;
+  let count: number;
+  let ttlMs: number;
   try {
-    const [count, ttlMs] = await cache.backend.eval(windowCounterScript, [cache.makeKey(`ratelimit:${key}`)], [String(windowSeconds * 1000)]);
-    return { allowed: count <= limit, retryAfter: Math.max(1, Math.ceil(ttlMs / 1000)) };
+    [count, ttlMs] = await cache.backend.eval(windowCounterScript, [cache.makeKey(`ratelimit:${key}`)], [String(windowMs)]);
   } catch {
-    return { allowed: true, retryAfter: 0 };
+    [count, ttlMs] = localWindows.hit(`${cache.prefix}:${key}`, windowMs);
+  }
+  return { allowed: count <= limit, retryAfter: Math.max(1, Math.ceil(ttlMs / 1000)) };
+}
+
+/**
+ * The per-process fallback: the same fixed windows, in a bounded LRU (an
+ * outage is no reason to let memory grow with every address or user seen).
+ */
+class LocalWindows {
+  readonly #windows = new LRUCache<string, { count: number; resetAt: number }>({ max: 50_000 });
+
+  hit(key: string, windowMs: number, now = Date.now()): [count: number, ttlMs: number] {
+    let window = this.#windows.get(key);
+    if (!window || now >= window.resetAt) window = { count: 0, resetAt: now + windowMs };
+    window.count += 1;
+    this.#windows.set(key, window);
+    return [window.count, window.resetAt - now];
   }
 }
+
+const localWindows = new LocalWindows();

@@ -1,9 +1,8 @@
 import "server-only";
 import type { Viewer } from "@/lib/auth/session";
-import { getCache } from "@/lib/cache";
-import { hitRateLimit } from "@/lib/cache/rate-limit";
 import { getDb } from "@/lib/db/client";
-import { AppError, notFound } from "@/lib/http/errors";
+import { notFound } from "@/lib/http/errors";
+import { limitPerUser } from "@/lib/http/rate-limits";
 import { toComment, toPage } from "@/lib/posts/dto";
 import { invalidateAfter } from "@/lib/posts/invalidation";
 import type { CommentRow } from "@/lib/posts/queries";
@@ -17,12 +16,7 @@ import { COMMENTS_PER_MINUTE, type CreateCommentInput } from "./schemas";
  * after the commit: the count and the newest comments are fresh everywhere.
  */
 export async function addComment(viewer: Viewer, postId: number, input: CreateCommentInput): Promise<Comment> {
-  const limit = await hitRateLimit(getCache(), `comments:${viewer.id}`, COMMENTS_PER_MINUTE, 60);
-  if (!limit.allowed) {
-    throw new AppError("rate_limited", `Too many comments; try again in ${limit.retryAfter} s.`, undefined, {
-      "Retry-After": String(limit.retryAfter),
-    });
-  }
+  await limitPerUser("comments", viewer.id, COMMENTS_PER_MINUTE);
   // One statement: inserts only if the post exists, and returns the row.
   const rows = await getDb().$queryRaw<Omit<CommentRow, "authorName">[]>`
     INSERT INTO "comment" ("postId", "authorId", "body")

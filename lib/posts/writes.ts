@@ -1,7 +1,9 @@
 import "server-only";
 import type { Viewer } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
 import { AppError, notFound } from "@/lib/http/errors";
+import { limitPerUser } from "@/lib/http/rate-limits";
 import { invalidateAfter } from "./invalidation";
 import type { CreatePostInput, UpdatePostInput } from "./schemas";
 import { getPost } from "./service";
@@ -11,8 +13,13 @@ import type { PostDetail } from "./types";
 // (lib/posts/invalidation.ts), and only then answers: every reader on every instance sees the
 // write from the moment the response is sent.
 
-/** Creates a post by `viewer`; bumps `posts` (list membership and count) and `post:P` (a cached "no such post"). */
+/**
+ * Creates a post by `viewer`; bumps `posts` (list membership and count) and
+ * `post:P` (a cached "no such post"). Rate limited per user
+ * (POSTS_PER_MINUTE): each create invalidates every list page.
+ */
 export async function createPost(viewer: Viewer, input: CreatePostInput): Promise<PostDetail> {
+  await limitPerUser("posts", viewer.id, getEnv().POSTS_PER_MINUTE);
   const post = await getDb().post.create({
     data: { title: input.title, content: input.content, authorId: viewer.id },
     select: { id: true },

@@ -28,7 +28,7 @@ beforeAll(async () => {
   const prefix = `fast-${process.pid}`;
   a = await startInstance({ databaseUrl: database.url, redisUrl: redis.url, prefix });
   a2 = await startInstance({ databaseUrl: database.url, redisUrl: redis.url, prefix, authUrl: a.url });
-  b = await startInstance({ databaseUrl: database.url, redisUrl: redis.url, prefix, authUrl: a.url, env: { FAST_PATH: "0" } });
+  b = await startInstance({ databaseUrl: database.url, redisUrl: redis.url, prefix, authUrl: a.url, extraEnv: { FAST_PATH: "0" } });
   db = new pg.Client({ connectionString: database.url });
   await db.connect();
 }, 600_000);

@@ -1,10 +1,16 @@
-import { methodNotAllowed } from "@/lib/http/respond";
+import { assertOperator } from "@/lib/http/operator-access";
+import { errorResponse, methodNotAllowed } from "@/lib/http/respond";
 import { metricsText } from "@/lib/metrics/app";
 
 export const dynamic = "force-dynamic";
 
-/** Prometheus text exposition (api.md): cache hits/misses per key family, round trips, invalidations, request histograms. */
-export async function GET(): Promise<Response> {
+/** Prometheus text exposition (api.md): cache hits/misses per key family, round trips, invalidations, request histograms. Operators only. */
+export async function GET(req: Request): Promise<Response> {
+  try {
+    await assertOperator(req, "metrics");
+  } catch (error) {
+    return errorResponse(error);
+  }
   const { body, contentType } = await metricsText();
   return new Response(body, { headers: { "Content-Type": contentType, "Cache-Control": "no-store" } });
 }

@@ -1,12 +1,13 @@
 import { toNextJsHandler } from "better-auth/next-js";
 import { getAuth } from "@/lib/auth/auth";
+import { withClientAddress } from "@/lib/http/client-address";
 import { assertSameOrigin } from "@/lib/http/guards";
 import { errorResponse } from "@/lib/http/respond";
 
 export const dynamic = "force-dynamic";
 
 // better-auth's own routes (sign up, sign in, sign out, session).
-export const GET = (req: Request) => toNextJsHandler(getAuth()).GET(req);
+export const GET = (req: Request) => handle("GET", req);
 
 // better-auth checks the Origin only when the request carries cookies; api.md
 // refuses every cross-site mutation, so its POSTs get our check first.
@@ -16,5 +17,19 @@ export const POST = (req: Request) => {
   } catch (error) {
     return errorResponse(error);
   }
-  return toNextJsHandler(getAuth()).POST(req);
+  return handle("POST", req);
 };
+
+/**
+ * Hands the request to better-auth with the client's address as the rest of
+ * the app defines it (its rate limits key on it), and gives its 429s the
+ * `Retry-After` header api.md promises (it sends `X-Retry-After` only).
+ */
+async function handle(method: "GET" | "POST", req: Request): Promise<Response> {
+  const res = await toNextJsHandler(getAuth())[method](new Request(req, { headers: withClientAddress(req.headers) }));
+  const retryAfter = res.headers.get("x-retry-after");
+  if (res.status !== 429 || retryAfter === null || res.headers.has("retry-after")) return res;
+  const headers = new Headers(res.headers);
+  headers.set("Retry-After", retryAfter);
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
