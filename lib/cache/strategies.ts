@@ -77,7 +77,9 @@ const LEASE_POLL_MS = 20;
  *   the holder's fill lands; they load themselves when the lease is gone with
  *   nothing valid to read (no such row; a fill refused because a write came
  *   in between) or its time is up (the holder died or is slow);
- * - when the store does not answer, nobody can coordinate: load.
+ * - when the store does not answer, nobody can coordinate: load;
+ * - a load that fails frees the lease (the others load at once, and fail or
+ *   not on their own).
  */
 export async function leased<T>(
   store: TagStore,
@@ -92,7 +94,19 @@ export async function leased<T>(
   } catch {
     held = true;
   }
-  if (held) return load([key]);
+  if (held) {
+    const takenAt = performance.now();
+    try {
+      return await load([key]);
+    } catch (error) {
+      // A load that failed (the database unreachable) frees its lease, or the
+      // next reader of this key, here or on another instance, would wait out
+      // LEASE_MS before failing in turn. Only while the lease is surely still
+      // ours: past its time another loader may hold the key.
+      if (performance.now() - takenAt < LEASE_MS * 0.9) await store.cache.backend.del([leaseKey]).catch(() => {});
+      throw error;
+    }
+  }
   const deadline = performance.now() + LEASE_MS;
   while (performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
