@@ -9,6 +9,7 @@ import http from "node:http";
 import next from "next";
 import { getEnv } from "@/lib/env";
 import { serverTiming } from "@/lib/http/timing";
+import { degradePageStatus } from "@/lib/http/unavailable";
 import { bindRequestId, configureLogger, requestIdFrom } from "@/lib/log";
 import { ASSET_ROUTES, beginRequest, finishRequest, MONITORING_ROUTES, normalizeMethod, normalizeRoute } from "@/lib/metrics";
 import { createScope, type RequestScope, runInScope } from "@/lib/scope";
@@ -46,6 +47,8 @@ const server = http.createServer((req, res) => {
   // "finish": the response was handed to the OS; "close" alone: the client went away first.
   res.once("finish", end);
   res.once("close", end);
+  // A page that failed because the database is unreachable goes out as 503 + Retry-After.
+  degradePageStatus(res, scope);
   if (env.ACCOUNTING_HEADERS === "1") {
     // Headers go out with the first byte of the body; by then a page (which
     // awaits its data before it renders) has done all its reads. Route
@@ -89,6 +92,7 @@ function observe(req: http.IncomingMessage, res: http.ServerResponse, scope: Req
     cacheHits: cache.hits,
     cacheMisses: cache.misses,
     ...(cache.errors > 0 ? { cacheErrors: cache.errors } : {}),
+    ...(db.unavailable ? { dbUnavailable: true } : {}),
   };
   log[levelOf(route, res.statusCode, aborted)](line, "request");
 }
