@@ -5,7 +5,7 @@
 export { ENTRY_FAMILIES, TAG_FAMILIES, TAGGED_FAMILIES, classifyKey, entryFamily, keyFamily, logicalKey, tagFamily } from "./families";
 export type { EntryFamily, KeyKind, TagFamily } from "./families";
 export { ASSET_ROUTES, MONITORING_ROUTES, normalizeMethod, normalizeRoute } from "./routes";
-export { beginRequest, finishRequest, metricsState, settleUnowned } from "./state";
-export type { FinishedRequest, MetricsState } from "./state";
+export { beginRequest, finishRequest, metricsState, settleUnowned, watchAdmission } from "./state";
+export type { AdmissionCounts, FinishedRequest, MetricsState } from "./state";
 export { TopK } from "./top-k";
 export type { CacheStats, FamilyCounts, RequestCounts, RouteCounts, StatsPoint } from "./types";
