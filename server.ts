@@ -8,6 +8,7 @@
 import http from "node:http";
 import next from "next";
 import { getEnv } from "@/lib/env";
+import { serverAdmission } from "@/lib/http/admission";
 import { serverTiming } from "@/lib/http/timing";
 import { degradePageStatus } from "@/lib/http/unavailable";
 import { bindRequestId, configureLogger, requestIdFrom } from "@/lib/log";
@@ -21,7 +22,13 @@ const app = next({ dev, dir: import.meta.dirname, hostname: "0.0.0.0", port: env
 const handle = app.getRequestHandler();
 await app.prepare();
 
-const server = http.createServer((req, res) => {
+// Past what this process can serve in time, new requests get 503 at once
+// (lib/http/admission.ts); health and metrics are always served.
+const admission = serverAdmission(env, log);
+
+const server = http.createServer((req, res) => admission.admit(req, res, () => serve(req, res)));
+
+function serve(req: http.IncomingMessage, res: http.ServerResponse): void {
   const startedAt = performance.now();
   const scope = createScope();
   const requestId = requestIdFrom(req.headers["x-request-id"]);
@@ -66,7 +73,7 @@ const server = http.createServer((req, res) => {
       res.end("Internal Server Error");
     });
   }, scope);
-});
+}
 
 /** The request's line in the log and its observations in the metrics, once its response has ended. */
 function observe(req: http.IncomingMessage, res: http.ServerResponse, scope: RequestScope, requestId: string, durationMs: number): void {
