@@ -10,10 +10,9 @@ import { currentScope, type RequestScope } from "@/lib/scope";
 /** Seconds a client should wait after a 503 for an unreachable database: about a restart or a failover. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-export const DATABASE_UNAVAILABLE_MESSAGE = "The database cannot be reached right now, so nothing was read from it or written to it. Try again in a few seconds.";
+export const DATABASE_UNAVAILABLE_MESSAGE = "The database cannot be reached right now; nothing was changed. Try again in a few seconds.";
 
-
-/** The api.md body and headers of a 503 `unavailable`. */
+/** The api.md body of a 503 `unavailable`. */
 export function unavailableBody(message: string): string {
   return JSON.stringify({ error: { code: "unavailable", message } });
 }
