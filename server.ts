@@ -12,7 +12,9 @@ import next from "next";
 import { getTagStore } from "@/lib/cache/process";
 import { getAuthSecret, getEnv } from "@/lib/env";
 import { createFastPath } from "@/lib/http/fast-path";
+import { serverAdmission } from "@/lib/http/admission";
 import { serverTiming } from "@/lib/http/timing";
+import { degradePageStatus } from "@/lib/http/unavailable";
 import { bindRequestId, configureLogger, requestIdFrom } from "@/lib/log";
 import { ASSET_ROUTES, countFastPath, finishRequest, MONITORING_ROUTES, normalizeMethod, normalizeRoute } from "@/lib/metrics";
 import { createScope, type RequestScope, runInScope } from "@/lib/scope";
@@ -38,7 +40,14 @@ const fastPath =
       })
     : undefined;
 
-const server = http.createServer((req, res) => {
+// Past what this process can serve in time, new requests get 503 at once
+// (lib/http/admission.ts); health and metrics are always served. Admitted
+// first, so a request the fast path answers holds its slot only briefly.
+const admission = serverAdmission(env, log);
+
+const server = http.createServer((req, res) => admission.admit(req, res, () => serve(req, res)));
+
+function serve(req: http.IncomingMessage, res: http.ServerResponse): void {
   const startedAt = performance.now();
   const scope = createScope();
   const requestId = requestIdFrom(req.headers["x-request-id"]);
@@ -63,6 +72,8 @@ const server = http.createServer((req, res) => {
   // "finish": the response was handed to the OS; "close" alone: the client went away first.
   res.once("finish", end);
   res.once("close", end);
+  // A page that failed because the database is unreachable goes out as 503 + Retry-After.
+  degradePageStatus(res, scope);
   if (env.ACCOUNTING_HEADERS === "1") {
     // Headers go out with the first byte of the body; by then a page (which
     // awaits its data before it renders) has done all its reads. Route
@@ -88,7 +99,7 @@ const server = http.createServer((req, res) => {
       res.end("Internal Server Error");
     });
   }, scope);
-});
+}
 
 /** The request's line in the log and its observations in the metrics, once its response has ended. */
 function observe(req: http.IncomingMessage, res: http.ServerResponse, scope: RequestScope, requestId: string, durationMs: number): void {
@@ -114,6 +125,7 @@ function observe(req: http.IncomingMessage, res: http.ServerResponse, scope: Req
     cacheHits: cache.hits,
     cacheMisses: cache.misses,
     ...(cache.errors > 0 ? { cacheErrors: cache.errors } : {}),
+    ...(db.unavailable ? { dbUnavailable: true } : {}),
   };
   log[levelOf(route, res.statusCode, aborted)](line, "request");
 }

@@ -1,10 +1,12 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AppError } from "@/lib/http/errors";
+import { pageUnavailable, UNAVAILABLE } from "@/lib/http/unavailable";
 import { inScope } from "@/lib/scope";
 import { pageQuerySchema } from "@/lib/posts/schemas";
 import { getPostPage } from "@/lib/posts/service";
 import { formatDate, plural } from "./_components/format";
+import { Unavailable } from "./_components/unavailable";
 
 export const dynamic = "force-dynamic";
 
@@ -14,10 +16,12 @@ export default async function HomePage({ searchParams }: { searchParams: SearchP
   const raw = (await searchParams).page;
   const parsed = pageQuerySchema.safeParse({ page: typeof raw === "string" ? raw : undefined });
   if (!parsed.success) notFound();
-  const { data } = await inScope(() => getPostPage(parsed.data, { basePath: "/" })).catch((error: unknown) => {
+  const loaded = await inScope(() => getPostPage(parsed.data, { basePath: "/" })).catch((error: unknown): typeof UNAVAILABLE => {
     if (error instanceof AppError && error.code === "not_found") notFound();
-    throw error;
+    return pageUnavailable(error);
   });
+  if (loaded === UNAVAILABLE) return <Unavailable />;
+  const { data } = loaded;
 
   return (
     <>

@@ -25,6 +25,8 @@ export interface LoadJob {
    * runs seconds apart.
    */
   paired?: { other: WorkloadSpec; pairs: number; sliceSeconds: number };
+  /** See LoadResult.latency2xxSteady. */
+  steadyAfterSeconds?: number;
 }
 
 /** One slice of a paired run. */
@@ -47,6 +49,13 @@ export interface LoadResult {
   rps: number;
   /** Milliseconds. */
   latency: { mean: number; p50: number; p90: number; p99: number; p99_9: number; max: number };
+  /** The same, over the responses with a 2xx status only (an overloaded server's fast 503s left out: bench/overload.ts). */
+  latency2xx: { p50: number; p99: number; max: number };
+  /**
+   * The 2xx responses to requests sent `steadyAfterSeconds` or more into the
+   * run (bench/overload.ts: once every connection has been accepted), or null.
+   */
+  latency2xxSteady: { p50: number; p99: number; count: number } | null;
   /** Socket errors and timeouts. */
   errors: number;
   timeouts: number;
@@ -98,7 +107,7 @@ async function run(
   job: LoadJob,
   seconds: number,
   workload: ReturnType<typeof createWorkload>,
-  onLatency?: (ms: number) => void,
+  onLatency?: (ms: number, status: number) => void,
 ): Promise<AutocannonResult> {
   const instance = autocannon({
     url: job.url,
@@ -123,7 +132,7 @@ async function run(
       },
     ],
   });
-  if (onLatency) instance.on("response", (_client, _status, _bytes, ms) => onLatency(ms));
+  if (onLatency) instance.on("response", (_client, status, _bytes, ms) => onLatency(ms, status));
   return instance;
 }
 
@@ -163,12 +172,21 @@ async function measure(job: LoadJob): Promise<LoadResult | PairedResult> {
   // autocannon's histogram keeps whole milliseconds, too coarse for a warm
   // read; percentiles come from every response's own (float) latency instead.
   const latencies: number[] = [];
+  const ok: number[] = [];
+  const steady: number[] = [];
   const cpuBefore = cpuMs(job.serverPid);
   const startedAtMs = Date.now();
-  const r = await run(job, job.durationSeconds, workload, (ms) => latencies.push(ms));
+  const steadyFrom = job.steadyAfterSeconds === undefined ? Infinity : performance.now() + job.steadyAfterSeconds * 1000;
+  const r = await run(job, job.durationSeconds, workload, (ms, status) => {
+    latencies.push(ms);
+    if (status < 200 || status >= 300) return;
+    ok.push(ms);
+    if (performance.now() - ms >= steadyFrom) steady.push(ms);
+  });
   const endedAtMs = Date.now();
   const cpuAfter = cpuMs(job.serverPid);
   const sorted = Float64Array.from(latencies).sort();
+  const sortedOk = Float64Array.from(ok).sort();
   const mean = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
   const completed = r.latency.totalCount;
   const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]));
@@ -184,6 +202,14 @@ async function measure(job: LoadJob): Promise<LoadResult | PairedResult> {
       p99_9: quantile(sorted, 0.999),
       max: quantile(sorted, 1),
     },
+    latency2xx: { p50: quantile(sortedOk, 0.5), p99: quantile(sortedOk, 0.99), max: quantile(sortedOk, 1) },
+    latency2xxSteady:
+      job.steadyAfterSeconds === undefined
+        ? null
+        : (() => {
+            const sortedSteady = Float64Array.from(steady).sort();
+            return { p50: quantile(sortedSteady, 0.5), p99: quantile(sortedSteady, 0.99), count: sortedSteady.length };
+          })(),
     errors: r.errors,
     timeouts: r.timeouts,
     non2xx: r.non2xx,

@@ -4,6 +4,7 @@
 //   npm run bench -- --posts 20000     # another scale (its own database, kept for next time)
 //   npm run bench -- --sweep           # full and off at 2,000 / 20,000 / 200,000 posts
 //   npm run bench -- --profile         # full mode under node --cpu-prof: where the time goes vs the floor
+//   npm run bench -- --overload        # 256 connections, without and with admission control (bench/overload.ts)
 //   npm run bench -- --chart           # redraw docs/bench.svg from the latest results
 //
 // What it does (docs/decisions/005-benchmark.md says why):
@@ -43,6 +44,7 @@ import {
   stopAll,
   workDir,
 } from "./procs";
+import { runOverload } from "./overload";
 import { analyzeWindow, findProfile, loadProfile } from "./profile";
 import {
   fmtInt,
@@ -81,6 +83,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --sweep            full and off at 2,000, 20,000 and 200,000 posts
   --profile          full mode under node --cpu-prof: the floor and list page 1,
                      top self-time functions, where the difference goes
+  --overload         256 connections on list page 1 and on / for 10 s, without and
+                     with admission control: p50/p99 of the 200s, share shed (503),
+                     health meanwhile, one request right after (bench/overload.ts)
   --chart            only redraw docs/bench.svg from the latest results
   -h, --help         this help
 
@@ -115,6 +120,7 @@ interface Options {
   modes: Mode[];
   sweep: boolean;
   profile: boolean;
+  overload: boolean;
   chart: boolean;
 }
 
@@ -130,6 +136,7 @@ function parseOptions(argv: string[]): Options | null {
       modes: { type: "string" },
       sweep: { type: "boolean" },
       profile: { type: "boolean" },
+      overload: { type: "boolean" },
       chart: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -151,6 +158,7 @@ function parseOptions(argv: string[]): Options | null {
     modes,
     sweep: values.sweep ?? false,
     profile: values.profile ?? false,
+    overload: values.overload ?? false,
     chart: values.chart ?? false,
   };
 }
@@ -793,6 +801,7 @@ async function main(): Promise<number> {
   try {
     await bench.init();
     if (options.profile) await runProfile(bench, options);
+    else if (options.overload) await runOverload(bench, { prepare, phase, checkpoint }, options.posts);
     else if (options.sweep) await runSweep(bench, options);
     else await runModes(bench, options);
   } catch (error) {

@@ -13,6 +13,17 @@ describe("parseEnv", () => {
     expect(env.authUrl).toBe("http://localhost:3000");
   });
 
+  it("bounds the waits on the database and the admission of requests, 0 turning a shedding bound off", () => {
+    expect(parseEnv({})).toMatchObject({
+      DB_CONNECT_TIMEOUT_MS: 500,
+      DB_STATEMENT_TIMEOUT_MS: 2_000,
+      SHED_MAX_IN_FLIGHT: 32,
+      SHED_MAX_WAIT_MS: 500,
+      SHED_EVENT_LOOP_DELAY_MS: 500,
+    });
+    expect(parseEnv({ SHED_MAX_IN_FLIGHT: "0", SHED_EVENT_LOOP_DELAY_MS: "0" })).toMatchObject({ SHED_MAX_IN_FLIGHT: 0, SHED_EVENT_LOOP_DELAY_MS: 0 });
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ DATABASE_URL: "", CACHE_MODE: "" }).CACHE_MODE).toBe("full");
   });
@@ -29,6 +40,11 @@ describe("parseEnv", () => {
     ["METRICS_TOKEN", "short"],
     ["ADMIN_EMAILS", "ops@example.com, not-an-email"],
     ["ADMIN_EMAILS", " , "],
+    ["DB_CONNECT_TIMEOUT_MS", "10"],
+    ["DB_STATEMENT_TIMEOUT_MS", "soon"],
+    ["SHED_MAX_IN_FLIGHT", "-1"],
+    ["SHED_MAX_WAIT_MS", "1.5"],
+    ["SHED_EVENT_LOOP_DELAY_MS", "lots"],
   ])("names %s when its value %j is wrong", (name, value) => {
     expect(() => parseEnv({ [name]: value })).toThrow(EnvError);
     expect(() => parseEnv({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));

@@ -28,6 +28,32 @@ const envSchema = z.object({
     .default("blog"),
   /** Upper bound on one cache round trip before it counts as a miss (fail-open). */
   CACHE_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(200),
+  /**
+   * How long a statement waits for a connection — to open one, or for one of
+   * the pool to be free — before its request gets 503 `unavailable`.
+   */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  /**
+   * How long a statement may run before PostgreSQL cancels it and the driver
+   * stops waiting for its answer (a connection gone silent): 503 `unavailable`.
+   */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+  /**
+   * Admission control (lib/http/admission.ts), in the production server:
+   * requests served at once (0: no bound). The health and metrics routes are
+   * always served and not counted.
+   */
+  SHED_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(100_000).default(32),
+  /**
+   * Longest wait for a slot; a request that would wait longer is answered
+   * 503 `unavailable` with Retry-After at once (0: no waiting at all).
+   */
+  SHED_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  /**
+   * While the event loop has been this late at two checks in a row, new
+   * requests are answered 503 at once (0: not watched).
+   */
+  SHED_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   BETTER_AUTH_URL: z.string().url("must be a URL such as http://localhost:3000").optional(),
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),

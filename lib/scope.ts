@@ -21,6 +21,11 @@ export interface CacheAccount {
 export interface DbAccount {
   queries: number;
   durationMs: number;
+  /**
+   * A statement of this request failed because the database could not be
+   * reached (lib/db/availability.ts): what turns a page's 500 into a 503.
+   */
+  unavailable: boolean;
 }
 
 export interface RequestScope {
@@ -37,6 +42,12 @@ export interface RequestScope {
    * `noteDependencies`.
    */
   deps?: Dependencies;
+  /**
+   * The response is a 503 `unavailable`: set by a page that rendered its
+   * "temporarily unavailable" message instead of its content (a server
+   * component cannot set its status; server.ts does, lib/http/unavailable.ts).
+   */
+  unavailable: boolean;
 }
 
 // One store per process, even if this module is loaded more than once (Next
@@ -48,9 +59,10 @@ const storage = (globalForScope.blogRequestScope ??= new AsyncLocalStorage<Reque
 export function createScope(): RequestScope {
   return {
     startedAt: performance.now(),
-    db: { queries: 0, durationMs: 0 },
+    db: { queries: 0, durationMs: 0, unavailable: false },
     cache: { roundTrips: 0, keysRead: 0, hits: 0, misses: 0, errors: 0, bytesRead: 0, bytesWritten: 0, durationMs: 0 },
     memo: new Map(),
+    unavailable: false,
   };
 }
 

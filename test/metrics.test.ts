@@ -105,6 +105,8 @@ describe("GET /api/metrics", () => {
     for (const name of ["cache_circuit_open", "cache_info", "process_cpu_user_seconds_total"]) expect(names).toContain(name);
     expect(value(samples, "cache_info", { mode: "full", backend: "redis" })).toBe(1);
     expect(value(samples, "cache_circuit_open")).toBe(0);
+    // The database as the app's statements found it (a scrape asks it when nothing else has lately).
+    expect(value(samples, "db_up")).toBe(1);
   });
 
   it("counts a miss, then a hit, per key family (a post in full mode)", async () => {
@@ -258,6 +260,8 @@ describe("GET /api/metrics", () => {
     expect(after.store.usedMemoryBytes).toBeGreaterThan(0);
     expect(after.store.keyCount).toBeGreaterThanOrEqual(5);
     expect(after.store.keyCountComplete).toBe(true);
+    expect(after.database.up).toBe(true);
+    expect(after.admission).toBeNull(); // admission control is the production server's (server.ts); none here
   });
 });
 

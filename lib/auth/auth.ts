@@ -39,7 +39,7 @@ function normalizeName(name: unknown): string {
  *   client address (lib/http/client-address.ts, handed to it by
  *   app/api/auth) per path, in Redis through our atomic window counter, so
  *   the limits hold across instances — per process while Redis is down
- *   (docs/decisions/007-auth-rate-limits-in-redis.md). Only requests through
+ *   (docs/decisions/008-auth-rate-limits-in-redis.md). Only requests through
  *   the HTTP handler count: a direct `auth.api.*` call is not limited;
  * - browser POSTs must come from the app's own origin (trusted-origins.ts):
  *   a POST that carries cookies, an Origin/Referer or Fetch-Metadata headers

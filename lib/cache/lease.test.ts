@@ -81,6 +81,20 @@ describe("leased: one loader per key across instances", () => {
     expect(await a.backend.exists(storeA.leaseKey(key))).toBe(false);
   });
 
+  it("when the holder's load fails (the database unreachable), it frees the lease: the next reader loads without waiting it out", async () => {
+    let failing = true;
+    const s = scenario(0, () => {
+      if (failing) throw new Error("Connection terminated unexpectedly");
+      return 5;
+    });
+    await expect(s.readThrough(storeA)).rejects.toThrow("Connection terminated unexpectedly");
+    expect(await a.backend.exists(storeA.leaseKey(s.spec.key))).toBe(false);
+    failing = false;
+    // Without the release, B would find the lease and poll until it expires (no load for LEASE_MS).
+    expect(await s.readThrough(storeB)).toEqual({ value: 5, loaded: true });
+    expect(s.loads()).toBe(2);
+  });
+
   it("when the holder dies, the other loads once the lease has expired", async () => {
     const s = scenario(0, 7);
     // A dead holder: its lease is taken and never released.

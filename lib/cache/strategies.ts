@@ -79,7 +79,9 @@ const LEASE_POLL_MS = 20;
  *   the holder's fill lands; they load themselves when the lease is gone with
  *   nothing valid to read (no such row; a fill refused because a write came
  *   in between) or its time is up (the holder died or is slow);
- * - when the store does not answer, nobody can coordinate: load.
+ * - when the store does not answer, nobody can coordinate: load;
+ * - a load that fails frees the lease (the others load at once, and fail or
+ *   not on their own).
  */
 export async function leased<T>(
   store: TagStore,
@@ -95,7 +97,19 @@ export async function leased<T>(
   } catch {
     return load([]);
   }
-  if (held) return load([lease]);
+  if (held) {
+    const takenAt = performance.now();
+    try {
+      return await load([lease]);
+    } catch (error) {
+      // A load that failed (the database unreachable) frees its lease, or the
+      // next reader of this key, here or on another instance, would wait out
+      // LEASE_MS before failing in turn — only if it is still ours (a fill
+      // releases with the same check: compare-and-delete).
+      if (performance.now() - takenAt < LEASE_MS) await store.fill([], [], { release: [lease] });
+      throw error;
+    }
+  }
   const deadline = performance.now() + LEASE_MS;
   while (performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));

@@ -9,7 +9,8 @@ export type ErrorCode =
   | "method_not_allowed"
   | "payload_too_large"
   | "rate_limited"
-  | "internal";
+  | "internal"
+  | "unavailable";
 
 export const STATUS_OF: Record<ErrorCode, number> = {
   validation_error: 400,
@@ -20,6 +21,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 };
 
 /** The code of each status (STATUS_OF turned around): what a client may expect for a bare status. */

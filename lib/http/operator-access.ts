@@ -5,7 +5,7 @@ import { type Env, getEnv } from "@/lib/env";
 import { clientAddress, isLoopback } from "./client-address";
 import { AppError } from "./errors";
 
-// Who may read the operator surfaces (docs/decisions/008-operator-surfaces.md).
+// Who may read the operator surfaces (docs/decisions/009-operator-surfaces.md).
 //
 // - `metrics` (GET /api/metrics, for a scraper): `Authorization: Bearer <METRICS_TOKEN>`.
 // - `dashboard` (the /cache page, in a browser): signed in as one of ADMIN_EMAILS.

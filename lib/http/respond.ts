@@ -1,9 +1,11 @@
 import "server-only";
 import { createHash } from "node:crypto";
+import { databaseFailure } from "@/lib/db/availability";
 import { requestLogger } from "@/lib/log";
 import { currentScope, inScope, type RequestScope } from "@/lib/scope";
 import { AppError } from "./errors";
 import { accountingHeaders, etagMatches, jsonHeaders } from "./headers";
+import { failedOnDatabase, unavailableResponse } from "./unavailable";
 
 // The route wrapper: every /api handler runs in a request scope, errors map to
 // the api.md shape in one place, and the scope's accounting becomes headers.
@@ -29,8 +31,17 @@ export function route<C>(handler: Handler<C>): Handler<C> {
     });
 }
 
-/** The api.md error body for any thrown value; unknown errors become a bare 500. */
+/**
+ * The api.md error body for any thrown value: an AppError as it says; a
+ * database that could not be reached 503 `unavailable` (with Retry-After);
+ * anything else a bare 500.
+ */
 export function errorResponse(error: unknown): Response {
+  if (!(error instanceof AppError) && failedOnDatabase(error, currentScope())) {
+    // The reason, not the error: during an outage every request logs this line.
+    requestLogger().warn({ dbFailure: databaseFailure(error) ?? "earlier in the request" }, "the database is unavailable: 503");
+    return unavailableResponse();
+  }
   if (error instanceof AppError) {
     const body = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
     return Response.json(body, { status: error.status, headers: { "Cache-Control": "no-store", ...error.headers } });

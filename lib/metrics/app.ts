@@ -1,6 +1,8 @@
 import "server-only";
 import { getCache } from "@/lib/cache";
 import type { StoreStats } from "@/lib/cache/backend";
+import { databaseAvailability } from "@/lib/db/availability";
+import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import {
   emptyRequests,
@@ -29,8 +31,29 @@ export function ensureMetrics(): void {
   ready();
 }
 
+/** How old the database's last known state may be when metrics are read; older, one `SELECT 1` looks again. */
+const DB_STATE_MS = 10_000;
+let dbLook: Promise<unknown> | undefined;
+
+/**
+ * `db_up` comes from the app's own statements; while every read is served
+ * from the cache there are none, so a scrape (or the dashboard) looks once
+ * when the last word is older than 10 s. Never throws; waits at most the
+ * connect or statement timeout (DB_CONNECT_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS).
+ */
+async function refreshDatabaseState(): Promise<void> {
+  if (Date.now() - databaseAvailability().lastAt < DB_STATE_MS) return;
+  dbLook ??= getDb()
+    .$queryRaw`SELECT 1`.catch(() => undefined)
+    .finally(() => {
+      dbLook = undefined;
+    });
+  await dbLook;
+}
+
 /** The Prometheus text exposition of every metric of the process. */
 export async function metricsText(): Promise<{ body: string; contentType: string }> {
+  await refreshDatabaseState();
   const state = ready();
   return { body: await state.registry.metrics(), contentType: state.registry.contentType };
 }
@@ -48,7 +71,7 @@ function lookAtStore(now: number): Promise<StoreStats | undefined> {
 
 /** The dashboard's feed: the ring buffer of snapshots as per-interval changes, plus totals and a look at the store. */
 export async function getCacheStats(): Promise<CacheStats> {
-  const stored = await lookAtStore(Date.now());
+  const [stored] = await Promise.all([lookAtStore(Date.now()), refreshDatabaseState()]);
   const state = ready();
   const now = Date.now();
   const snaps: Snapshot[] = [...state.snapshots, snapshot(state, now)];
@@ -63,12 +86,16 @@ export async function getCacheStats(): Promise<CacheStats> {
     .filter((r) => r.requests > 0)
     .sort((a, b) => b.requests - a.requests || a.route.localeCompare(b.route));
   const { totals } = state;
+  const db = databaseAvailability();
+  const admission = state.admission?.();
   return {
     now,
     since: state.since,
     mode: getEnv().CACHE_MODE,
     backend: readBackend(state),
     circuit: readCircuit(state),
+    database: { up: db.up, since: db.changedAt, failedStatements: Object.fromEntries(db.failed) },
+    admission: admission ? { inFlight: admission.inFlight, waiting: admission.waiting, shed: admission.shed } : null,
     intervalSeconds: SNAPSHOT_INTERVAL_MS / 1000,
     windowSeconds: Math.round((now - first.t) / 1000),
     families: familiesByVolume(state),

@@ -3,7 +3,7 @@
 // that need the app's cache singleton are in "./app" (server-only):
 // `metricsText`, `getCacheStats`, `ensureMetrics`.
 export { ASSET_ROUTES, MONITORING_ROUTES, normalizeMethod, normalizeRoute } from "./routes";
-export { countFastPath, finishRequest, metricsState } from "./state";
-export type { FinishedRequest, MetricsState } from "./state";
+export { countFastPath, finishRequest, metricsState, watchAdmission } from "./state";
+export type { AdmissionCounts, FinishedRequest, MetricsState } from "./state";
 export { TopK } from "./top-k";
 export type { CacheStats, FamilyCounts, RequestCounts, RouteCounts, StatsPoint } from "./types";

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { type CacheEvent, onCacheEvent, onTagEvent, type TagEvent } from "@/lib/cache/events";
 import { classifyKey, tagFamily } from "@/lib/cache/tags/families";
+import { databaseAvailability } from "@/lib/db/availability";
 import { getEnv } from "@/lib/env";
 import type { RequestScope } from "@/lib/scope";
 import { ASSET_ROUTES, MONITORING_ROUTES } from "./routes";
@@ -54,6 +55,15 @@ export interface MetricsState {
   readonly snapshots: Snapshot[];
   /** Set by lib/metrics/app.ts inside Next (where the cache lives): the backend, for its kind and circuit state. */
   probe: (() => { kind: string; circuitState?: () => string } | undefined) | undefined;
+  /** Set by the server (`watchAdmission`): admission control's live counts. */
+  admission: (() => AdmissionCounts) | undefined;
+}
+
+/** What admission control (lib/http/admission.ts) reports: requests served and waiting now, and shed so far per reason. */
+export interface AdmissionCounts {
+  inFlight: number;
+  waiting: number;
+  shed: Record<string, number>;
 }
 
 function createMetrics(registry: Registry) {
@@ -94,6 +104,51 @@ function createMetrics(registry: Registry) {
         const state = globalForMetrics.blogMetrics;
         this.reset();
         this.set({ mode: getEnv().CACHE_MODE, backend: state ? readBackend(state) : "unknown" }, 1);
+      },
+    }),
+    dbUp: new Gauge({
+      name: "db_up",
+      help: "1 while the latest statement (or health probe) reached PostgreSQL, 0 while it could not; absent before the first.",
+      registers,
+      collect() {
+        const { up } = databaseAvailability();
+        this.reset();
+        if (up !== null) this.set(up ? 1 : 0);
+      },
+    }),
+    dbFailed: new Counter({
+      name: "db_statement_failures_total",
+      help: "SQL statements that failed, per reason: unreachable, connection_lost, pool_timeout, statement_timeout (the database could not answer: 503), or error (it answered with an error).",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        // The counts live in lib/db/availability (the database client reports there, in whichever module copy).
+        this.reset();
+        for (const [reason, count] of databaseAvailability().failed) this.inc({ reason }, count);
+      },
+    }),
+    shed: new Counter({
+      name: "http_requests_shed_total",
+      help: "Requests answered 503 by admission control, per reason: full (no slot in time, answered at once), timeout (waited for a slot in vain), event-loop-delay, queue-full.",
+      labelNames: ["reason"],
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: "http_requests_in_flight",
+      help: "Requests being served now (admission control's count: health and metrics excluded).",
+      registers,
+      collect() {
+        const stats = globalForMetrics.blogMetrics?.admission?.();
+        if (stats) this.set(stats.inFlight);
+      },
+    }),
+    waiting: new Gauge({
+      name: "http_requests_waiting",
+      help: "Requests waiting for a slot now (admission control).",
+      registers,
+      collect() {
+        const stats = globalForMetrics.blogMetrics?.admission?.();
+        if (stats) this.set(stats.waiting);
       },
     }),
     requestDuration: new Histogram({ name: "http_request_duration_seconds", help: "Time from the request's arrival to the end of its response, per route.", labelNames: ["method", "route", "status"], buckets: routeBuckets, registers }),
@@ -146,6 +201,7 @@ function createState(): MetricsState {
     topTags: new TopK(TOP_TAGS_CAPACITY),
     snapshots: [],
     probe: undefined,
+    admission: undefined,
   };
   const state = self;
   state.snapshots.push(snapshot(state, state.since));
@@ -158,6 +214,16 @@ function createState(): MetricsState {
 }
 
 export const SNAPSHOT_INTERVAL_MS = INTERVAL_MS;
+
+/**
+ * Admission control reports here: `stats` for the gauges and the dashboard,
+ * and the returned function counts one shed request.
+ */
+export function watchAdmission(stats: () => AdmissionCounts): (reason: string) => void {
+  const state = metricsState();
+  state.admission = stats;
+  return (reason) => state.m.shed.inc({ reason });
+}
 
 export function emptyRequests(): RequestCounts {
   return { requests: 0, sqlStatements: 0, roundTrips: 0, durationMs: 0 };

@@ -35,6 +35,22 @@ export interface CacheStats {
   mode: "off" | "per-object" | "batched" | "full";
   backend: "redis" | "memory" | "unknown";
   circuit: "closed" | "open" | "half-open" | "unknown";
+  /** PostgreSQL as this process's statements found it (lib/db/availability). */
+  database: {
+    /** The latest statement's outcome: reached it, or could not; null before any. */
+    up: boolean | null;
+    /** When `up` last changed (ms since the epoch). */
+    since: number;
+    /** Failed statements since the process started, per reason ("error": the database answered with an error). */
+    failedStatements: Record<string, number>;
+  };
+  /** Admission control (production server only; null under `next dev` or in tests that call routes directly). */
+  admission: {
+    inFlight: number;
+    waiting: number;
+    /** Requests answered 503 since the process started, per reason. */
+    shed: Record<string, number>;
+  } | null;
   intervalSeconds: number;
   windowSeconds: number;
   /** The families of tagged entries seen so far, busiest first. */

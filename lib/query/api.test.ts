@@ -142,5 +142,8 @@ describe("describeError", () => {
     ).toBe("body must not be empty");
     expect(describeError(new ApiError(400, "validation_error", "Invalid body."))).toBe("Invalid body.");
     expect(describeError(new Error("boom"))).toBe("Something went wrong. Please try again.");
+    expect(describeError(new ApiError(503, "unavailable", "x", [], 5), "Your like was not saved")).toBe(
+      "Your like was not saved. The site is busy or cannot reach its database right now — try again in 5 s.",
+    );
   });
 });

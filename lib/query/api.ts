@@ -135,6 +135,8 @@ export function describeError(error: unknown, action?: string): string {
       return `${prefix}You are not allowed to do that.`;
     case "not_found":
       return `${prefix}This post no longer exists.`;
+    case "unavailable":
+      return `${prefix}The site is busy or cannot reach its database right now — try again in ${error.retryAfter ?? "a few"} s.`;
     case "validation_error": {
       const detail = error.details.map((d) => d.message).join(" ");
       return `${prefix}${detail || error.message}`;

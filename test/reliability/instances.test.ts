@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownRedis } from "@/lib/cache/test-support";
 import type { PostDetail } from "@/lib/posts/types";
 import { postPage } from "./html";
-import { ensureBuild, type Instance, reliabilityDatabase, signInOver, startInstance } from "./instances";
+import { ensureBuild, type Instance, NO_ADMISSION_CONTROL, reliabilityDatabase, signInOver, startInstance } from "./instances";
 
 // Two `server.ts` processes on one PostgreSQL and one Redis of the test's own:
 // stampedes, write/read races across instances, and a Redis outage mid-load.
@@ -20,8 +20,10 @@ beforeAll(async () => {
   database = await reliabilityDatabase(`blog_reliability_test_${process.pid}`);
   redis = await ownRedis();
   const prefix = `rel-${process.pid}`;
-  a = await startInstance({ databaseUrl: database.url, redisUrl: redis.url, prefix });
-  b = await startInstance({ databaseUrl: database.url, redisUrl: redis.url, prefix, authUrl: a.url });
+  // The stampede sends 200 requests at once to each: what they do to the
+  // cache is measured here, not admission control (NO_ADMISSION_CONTROL).
+  a = await startInstance({ databaseUrl: database.url, redisUrl: redis.url, prefix, extraEnv: NO_ADMISSION_CONTROL });
+  b = await startInstance({ databaseUrl: database.url, redisUrl: redis.url, prefix, authUrl: a.url, extraEnv: NO_ADMISSION_CONTROL });
   db = new pg.Client({ connectionString: database.url });
   await db.connect();
 }, 600_000);

@@ -111,6 +111,14 @@ export async function startInstance(env: {
   throw new Error(`instance on ${port} did not become healthy: ${stderr}`);
 }
 
+/**
+ * Admission control off: for tests that count what a burst of requests does
+ * once it reaches the app (200 at once for one cold post, on a 2-core machine
+ * shared with a second instance). With it on, some of them would be answered
+ * 503 — by design, and tested on its own (overload.test.ts).
+ */
+export const NO_ADMISSION_CONTROL = { SHED_MAX_IN_FLIGHT: "0", SHED_EVENT_LOOP_DELAY_MS: "0" };
+
 /** Signs a seeded demo user in over HTTP; returns the Cookie header. */
 export async function signInOver(instance: Instance, email: string, origin = instance.url): Promise<string> {
   const res = await fetch(`${instance.url}/api/auth/sign-in/email`, {

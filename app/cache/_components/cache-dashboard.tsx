@@ -72,6 +72,31 @@ export function CacheDashboard({ initial }: { initial: CacheStats }) {
           </dd>
         </div>
       </dl>
+      <dl className="cache-facts" aria-label="Database and load" data-testid="degraded">
+        <div>
+          <dt>Database</dt>
+          <dd className={data.database.up === false ? "cache-alert" : undefined} data-testid="database-state">
+            {data.database.up === null ? "not used yet" : data.database.up ? "reachable" : `unreachable since ${clock(data.database.since)}`}
+          </dd>
+        </div>
+        <div>
+          <dt>Failed statements</dt>
+          <dd data-testid="failed-statements">{describeCounts(data.database.failedStatements)}</dd>
+        </div>
+        <div>
+          <dt>In flight / waiting</dt>
+          <dd>{data.admission ? `${data.admission.inFlight} / ${data.admission.waiting}` : "—"}</dd>
+        </div>
+        <div>
+          <dt>Shed (503, overload)</dt>
+          <dd data-testid="shed">{data.admission ? describeCounts(data.admission.shed) : "—"}</dd>
+        </div>
+      </dl>
+      {data.database.up === false ? (
+        <p className="cache-alert">
+          PostgreSQL cannot be reached: reads the cache holds are still served; everything else answers 503 with Retry-After.
+        </p>
+      ) : null}
 
       <section aria-labelledby="hit-ratio-heading" className="cache-section">
         <h2 id="hit-ratio-heading">Hit ratio by key family</h2>
@@ -287,6 +312,14 @@ function ticks(max: number): number[] {
 function minutes(seconds: number): string {
   if (seconds < 90) return `${Math.max(1, Math.round(seconds))} seconds`;
   return `${Math.round(seconds / 60)} minutes`;
+}
+
+/** "none", or "12 (wait 10, queue-full 2)" — the total, then each reason that has any. */
+function describeCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).filter(([, n]) => n > 0);
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  if (total === 0) return "none";
+  return `${total.toLocaleString("en-US")} (${entries.map(([reason, n]) => `${reason} ${n.toLocaleString("en-US")}`).join(", ")})`;
 }
 
 function formatBytes(bytes: number): string {

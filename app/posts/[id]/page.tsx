@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { getViewer, type Viewer } from "@/lib/auth/session";
 import { AppError } from "@/lib/http/errors";
+import { pageUnavailable, UNAVAILABLE } from "@/lib/http/unavailable";
 import { inScope } from "@/lib/scope";
 import { parsePostId } from "@/lib/posts/schemas";
 import { getPost } from "@/lib/posts/service";
@@ -15,6 +16,7 @@ import { FreshHydrationBoundary } from "../../_components/fresh-hydration-bounda
 import { formatDate } from "../../_components/format";
 import { LikeButton } from "../../_components/like-button";
 import { PostActions } from "../../_components/post-actions";
+import { Unavailable } from "../../_components/unavailable";
 
 export const dynamic = "force-dynamic";
 
@@ -25,11 +27,11 @@ const loadPost = cache(async (rawId: string) => {
   const id = parsePostId(rawId);
   if (id === null) notFound();
   const viewer = await readViewer();
-  const post = await inScope(async () => (await getPost(id, { viewerId: viewer?.id })).data).catch((error: unknown) => {
+  const post = await inScope(async () => (await getPost(id, { viewerId: viewer?.id })).data).catch((error: unknown): typeof UNAVAILABLE => {
     if (error instanceof AppError && error.code === "not_found") notFound();
-    throw error;
+    return pageUnavailable(error);
   });
-  return { post, viewer };
+  return post === UNAVAILABLE ? UNAVAILABLE : { post, viewer };
 });
 
 // Reading must not depend on the session store: if it cannot be read, the
@@ -45,12 +47,14 @@ async function readViewer(): Promise<Viewer | null> {
 }
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
-  const { post } = await loadPost((await params).id);
-  return { title: post.title };
+  const loaded = await loadPost((await params).id);
+  return { title: loaded === UNAVAILABLE ? "Temporarily unavailable" : loaded.post.title };
 }
 
 export default async function PostPage({ params }: { params: Params }) {
-  const { post, viewer } = await loadPost((await params).id);
+  const loaded = await loadPost((await params).id);
+  if (loaded === UNAVAILABLE) return <Unavailable />;
+  const { post, viewer } = loaded;
   // The client components read the post through React Query; hand them this
   // render's copy so they start from it (no loading state, no refetch), and so
   // a router.refresh() after a write brings them the fresh one. Without the

@@ -4,11 +4,13 @@ import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { getViewer } from "@/lib/auth/session";
 import { AppError } from "@/lib/http/errors";
+import { pageUnavailable, UNAVAILABLE } from "@/lib/http/unavailable";
 import { inScope } from "@/lib/scope";
 import { parsePostId } from "@/lib/posts/schemas";
 import { getPost } from "@/lib/posts/service";
 import { postPath, signInPath } from "@/lib/query/urls";
 import { PostEditor } from "../../../_components/post-editor";
+import { Unavailable } from "../../../_components/unavailable";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Edit post" };
@@ -18,12 +20,14 @@ type Params = Promise<{ id: string }>;
 export default async function EditPostPage({ params }: { params: Params }) {
   const id = parsePostId((await params).id);
   if (id === null) notFound();
-  const viewer = await getViewer(await headers());
+  const viewer = await getViewer(await headers()).catch(pageUnavailable);
+  if (viewer === UNAVAILABLE) return <Unavailable />;
   if (!viewer) redirect(signInPath(`${postPath(id)}/edit`));
-  const post = await inScope(async () => (await getPost(id, { viewerId: viewer.id })).data).catch((error: unknown) => {
+  const post = await inScope(async () => (await getPost(id, { viewerId: viewer.id })).data).catch((error: unknown): typeof UNAVAILABLE => {
     if (error instanceof AppError && error.code === "not_found") notFound();
-    throw error;
+    return pageUnavailable(error);
   });
+  if (post === UNAVAILABLE) return <Unavailable />;
 
   // The API refuses the save anyway (403); say so before anyone types.
   if (post.author.id !== viewer.id) {
