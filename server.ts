@@ -23,7 +23,8 @@ import { RENDER_NONCE_HEADER } from "@/lib/security/headers";
 const env = getEnv();
 getAuthSecret(env); // at start, not at the first sign-in: refuses REDIS_URL without BETTER_AUTH_SECRET
 const dev = process.argv.includes("--dev");
-const log = await configureLogger({ pretty: dev });
+// Readable lines when a person reads them (a terminal, or development), JSON for pipelines.
+const log = await configureLogger({ pretty: dev || process.stdout.isTTY === true });
 const app = next({ dev, dir: import.meta.dirname, hostname: "0.0.0.0", port: env.PORT });
 const handle = app.getRequestHandler();
 await app.prepare();

@@ -1,12 +1,13 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
+import { SiteFooter } from "./_components/site-footer";
 import { SiteNav } from "./_components/site-nav";
 import { Providers } from "./providers";
 import "./globals.css";
 
 export const metadata: Metadata = {
   title: { default: "Cached Blog", template: "%s · Cached Blog" },
-  description: "A blog whose reads are served through a Redis cache in front of PostgreSQL.",
+  description: "A blog whose reads are served through a cache in front of PostgreSQL.",
 };
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
@@ -26,9 +27,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <main id="main" className="container">
           <Providers>{children}</Providers>
         </main>
-        <footer className="site-footer container">
-          <p>Reads served through Redis in front of PostgreSQL.</p>
-        </footer>
+        <SiteFooter />
       </body>
     </html>
   );

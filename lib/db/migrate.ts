@@ -458,7 +458,7 @@ abstract class TrackingFactory implements ClosableFactory {
 }
 
 /**
- * @prisma/adapter-pg (7.10.1) for the engine, with its problems fixed:
+ * @prisma/adapter-pg (7.10.0, pinned with the rest of Prisma) for the engine, with its problems fixed:
  * - introspection reads catalog columns of Postgres' internal `"char"` and
  *   `name` types, which the adapter refuses ("Column type 'char' could not be
  *   deserialized"): `patchPgAdapter` relabels them as text;

@@ -38,8 +38,9 @@ export function getLogger(): Logger {
 
 /**
  * Installs the process's logger; server.ts calls it once, before the first
- * request. `pretty` (server.ts --dev): colored human lines through pino-pretty,
- * a development dependency loaded only then. Production logs stay JSON.
+ * request. `pretty`: human lines through pino-pretty (colored on a terminal)
+ * — in development, and whenever stdout is a terminal (someone is reading
+ * it); JSON lines otherwise, for log pipelines.
  */
 export async function configureLogger(options: { pretty: boolean }): Promise<Logger> {
   if (!options.pretty) return getLogger();
