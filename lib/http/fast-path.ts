@@ -97,7 +97,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
     async serve(req, res, scope) {
       const target = targetOf(req, buildId);
       if (!target) return undefined;
-      const hit = await options.store().readWhole(target.key);
+      // A JSON miss is counted by the route's own read of the same entry, which follows it.
+      const hit = await options.store().readWhole(target.key, { countMiss: target.kind === "page" });
       if (!hit) return "miss";
       if (target.kind === "json") {
         // As the route: an ETag (and so a 304) for GET only.
@@ -205,7 +206,8 @@ function targetOf(req: http.IncomingMessage, buildId: string): Target | undefine
   } else if (path.startsWith("/posts/") && parsePostId(path.slice("/posts/".length)) !== null && search.size === 0) {
     page = path;
   } else return undefined;
-  return { kind: "page", key: `response:v2:page:${buildId}:${variant}:${page}`, variant, path: page };
+  // Family "view" in the metrics: the per-view cache of pages.
+  return { kind: "page", key: `view:v1:${buildId}:${variant}:${page}`, variant, path: page };
 }
 
 /** Which response of a page the request wants (undefined: one this cache does not keep). */

@@ -68,6 +68,8 @@ export interface WholeOption {
   readonly whole?: string;
   /** On a whole hit, also return what it was built from (a page built from it depends on the same tags). */
   readonly deps?: boolean;
+  /** Count a whole entry that is not valid as a miss (default true; see `readWhole`). */
+  readonly countMiss?: boolean;
 }
 
 /** What `readWith` found: a valid whole entry, or the entries' reads. */
@@ -204,15 +206,20 @@ export class TagStore {
         return decodeTagged<T>(values[2 + i] ?? undefined, at.map((t) => tokens[t] ?? unreachable), at.map((t) => tagKeys[t] ?? ""));
       });
       const wholeState = wholeKeys.length === 0 ? null : failed ? "absent" : (values[1] as "absent" | "stale");
-      this.#count(options.whole, wholeState, reads.map((r, i) => [specs[i]!.key, r] as const), failed);
+      this.#count(options.countMiss === false ? undefined : options.whole, wholeState, reads.map((r, i) => [specs[i]!.key, r] as const), failed);
       return { wholeState, reads };
     };
     return { call, decode };
   }
 
-  /** A whole entry alone (the server's fast path): its body and meta when valid, else null. One round trip. */
-  async readWhole(key: string, options: { deps?: boolean } = {}): Promise<WholeHit | null> {
-    const result = await this.readWith([], { whole: key, ...options });
+  /**
+   * A whole entry alone (the server's fast path): its body and meta when
+   * valid, else null. One round trip. `countMiss: false` counts only a hit in
+   * the metrics: for a caller whose miss is always followed by a read that
+   * counts it (the framework's read of the same entry).
+   */
+  async readWhole(key: string, options: { deps?: boolean; countMiss?: boolean } = {}): Promise<WholeHit | null> {
+    const result = await this.readWith([], { whole: key, ...(options.deps ? { deps: true } : {}), countMiss: options.countMiss ?? true });
     return result.whole ?? null;
   }
 
