@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { AppError } from "@/lib/http/errors";
+import { isNotFound } from "@/lib/domain/errors";
 import { pageUnavailable, UNAVAILABLE } from "@/lib/http/unavailable";
 import { inScope } from "@/lib/scope";
 import { pageQuerySchema } from "@/lib/posts/schemas";
@@ -17,7 +17,7 @@ export default async function HomePage({ searchParams }: { searchParams: SearchP
   const parsed = pageQuerySchema.safeParse({ page: typeof raw === "string" ? raw : undefined });
   if (!parsed.success) notFound();
   const loaded = await inScope(() => getPostPage(parsed.data, { basePath: "/" })).catch((error: unknown): typeof UNAVAILABLE => {
-    if (error instanceof AppError && error.code === "not_found") notFound();
+    if (isNotFound(error)) notFound();
     return pageUnavailable(error);
   });
   if (loaded === UNAVAILABLE) return <Unavailable />;

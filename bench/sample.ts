@@ -1,4 +1,4 @@
-// What a request costs, read from the app's own accounting (api.md): after
+// What a request costs, read from the app's own accounting (docs/api.md): after
 // each load, a sample of the same requests is sent one at a time with fetch
 // and their `X-DB-Queries` / `X-Cache-Round-Trips` headers are averaged.
 // Pages have no X-* headers; their `Server-Timing` carries the same counts

@@ -38,7 +38,7 @@ export interface MixedSpec {
   hotPostIds: number[];
   /** Cookie header of each signed-in user. */
   cookies: string[];
-  /** The app's own origin: mutations carry it (api.md: a foreign Origin gets 403). */
+  /** The app's own origin: mutations carry it (docs/api.md: a foreign Origin gets 403). */
   origin: string;
   commentBudgetPerUser: number;
   seed: number;

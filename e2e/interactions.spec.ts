@@ -77,7 +77,7 @@ test.beforeAll(async ({ browser, baseURL }) => {
 });
 
 test.afterAll(async ({ baseURL }) => {
-  // Its likes and comments go with it (api.md).
+  // Its likes and comments go with it (docs/api.md).
   if (post) await authorContext.request.delete(`/api/posts/${post.id}`, { headers: { Origin: baseURL! } });
   await authorContext?.close();
 });

@@ -115,7 +115,7 @@ test("stored XSS payloads in a post and its comments render inert, under a stric
   expect(created.status(), await created.text()).toBe(201);
   const post = (await created.json()) as { id: number; title: string; contentHtml: string };
   expect(post.title).toBe(TITLE);
-  // api.md: contentHtml has no script, no event handlers, no javascript: links
+  // docs/api.md: contentHtml has no script, no event handlers, no javascript: links
   // (as markup: escaped text such as "&lt;img onerror=…&gt;" is fine).
   expect(unsafeTags(post.contentHtml)).toEqual([]);
   expect(post.contentHtml).toContain("Plain text after the payloads");

@@ -5,7 +5,7 @@ import { createTestDatabase, dropDatabase } from "./databases";
 import { call, expectErrorShape, json } from "./http";
 import { loadRoutes } from "./routes";
 
-// api.md: page 1 of an empty list is 200 with no results; page 2 is past the end.
+// docs/api.md: page 1 of an empty list is 200 with no results; page 2 is past the end.
 // This file points the app's client at a migrated, empty database of its own.
 const name = `blog_test_empty_${process.pid}`;
 const holder = globalThis as unknown as { blogDb?: Db };

@@ -5,7 +5,7 @@ import type { Page, PostDetail, PostSummary } from "@/lib/posts/types";
 import { call, dbQueries, expectErrorShape, json } from "./http";
 import { loadRoutes, MODES } from "./routes";
 
-// Every rule of api.md for the two GET routes, in every CACHE_MODE (the
+// Every rule of docs/api.md for the two GET routes, in every CACHE_MODE (the
 // bodies must not depend on the mode), and the uncached statement budget.
 
 let db: pg.Client;

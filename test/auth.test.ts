@@ -219,7 +219,7 @@ describe("origin checks", () => {
     const c = { ...client(), origin: "https://evil.example" };
     const res = await signIn(c, "demo1@example.com", DEMO_PASSWORD);
     expect(res.status).toBe(403);
-    // Refused by the app's own cross-site check (api.md's error shape) before better-auth sees it.
+    // Refused by the app's own cross-site check (docs/api.md's error shape) before better-auth sees it.
     expect(await res.json()).toMatchObject({ error: { code: "forbidden" } });
     expect(c.jar.names()).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { BASE, call, dbQueries, expectErrorShape } from "./http";
 import { loadRoutes } from "./routes";
 import { createUsers, deleteUsers, type TestUser } from "./session";
 
-// Every api.md rule of each mutation, on the real PostgreSQL and Redis, in
+// Every docs/api.md rule of each mutation, on the real PostgreSQL and Redis, in
 // CACHE_MODE=full: a rejected request writes nothing, and after a write
 // returns, the next read (a fresh request) shows it.
 

@@ -123,7 +123,7 @@ describe("proxy: malformed requests Next itself would answer with a 500", () => 
     }
   });
 
-  it("refuses an /api path that does not percent-decode with api.md's 400", async () => {
+  it("refuses an /api path that does not percent-decode with docs/api.md's 400", async () => {
     const res = proxy(new NextRequest("http://localhost:3000/api/posts/%zz/like", { method: "PUT" }));
     expect(res.status).toBe(400);
     expect(res.headers.get("content-type")).toContain("application/json");

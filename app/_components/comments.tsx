@@ -11,7 +11,7 @@ import { postPath, signInPath } from "@/lib/query/urls";
 import { useHydrated } from "@/lib/query/use-hydrated";
 import { formatDate, plural } from "./format";
 
-/** api.md: a comment body is 1..5,000 characters once trimmed. */
+/** docs/api.md: a comment body is 1..5,000 characters once trimmed. */
 const MAX_COMMENT_LENGTH = 5_000;
 
 interface CommentsProps {

@@ -7,7 +7,7 @@ import { useCreatePostMutation, useUpdatePostMutation, type PostInput } from "@/
 import { postPath } from "@/lib/query/urls";
 import { useHydrated } from "@/lib/query/use-hydrated";
 
-/** api.md: title 1..200 characters, content 1..100,000, both trimmed. */
+/** docs/api.md: title 1..200 characters, content 1..100,000, both trimmed. */
 const MAX_TITLE = 200;
 const MAX_CONTENT = 100_000;
 /** How long typing must pause before the preview is rendered again. */
@@ -207,7 +207,7 @@ export function PostEditor(props: PostEditorProps) {
   );
 }
 
-/** An API error as messages per field (api.md: `details` has one entry per invalid field). */
+/** An API error as messages per field (docs/api.md: `details` has one entry per invalid field). */
 function serverErrors(error: unknown, action: string): FieldErrors {
   if (!(error instanceof ApiError)) return { form: describeError(error, action) };
   if (error.code === "payload_too_large") {

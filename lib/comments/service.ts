@@ -1,8 +1,8 @@
 import "server-only";
 import type { Viewer } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
-import { notFound } from "@/lib/http/errors";
-import { limitPerUser } from "@/lib/http/rate-limits";
+import { notFound } from "@/lib/domain/errors";
+import { limitPerUser } from "@/lib/domain/rate-limits";
 import { toComment, toPage } from "@/lib/posts/dto";
 import { invalidateAfter } from "@/lib/posts/invalidation";
 import type { CommentRow } from "@/lib/posts/queries";

@@ -75,7 +75,7 @@ describe("admission control", () => {
     expect(h.admission.stats()).toMatchObject({ inFlight: 0, waiting: 0, shed: { full: 0, timeout: 0 } });
   });
 
-  it("a request that waits maxWaitMs without a slot gets 503 unavailable with Retry-After (api.md's JSON on /api, HTML on a page)", async () => {
+  it("a request that waits maxWaitMs without a slot gets 503 unavailable with Retry-After (docs/api.md's JSON on /api, HTML on a page)", async () => {
     const h = await harness({ maxInFlight: 1, maxWaitMs: 50 });
     const held = fetch(h.url + "/held");
     await until(() => h.started.length === 1);

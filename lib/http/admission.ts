@@ -210,7 +210,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
 }
 
 /**
- * The 503: api.md's JSON for the API (and any client that asks for JSON), a
+ * The 503: docs/api.md's JSON for the API (and any client that asks for JSON), a
  * few lines of HTML for a page. Nothing of the request is read; the
  * connection stays open for the client's next try.
  */

@@ -1,5 +1,9 @@
-// One error type for the whole app, and one place (lib/http/respond.ts) that
-// turns it into the api.md error shape.
+import type { DomainError } from "@/lib/domain/errors";
+
+// The HTTP errors (what a request did wrong: not signed in, a bad body, a
+// cross-site mutation…), the contract's codes and their statuses, and one
+// place (lib/http/respond.ts) that turns them — and the domains' own errors
+// (lib/domain/errors.ts) — into the docs/api.md error shape.
 
 export type ErrorCode =
   | "validation_error"
@@ -50,4 +54,13 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what = "Not found") => new AppError("not_found", what);
+/**
+ * The AppError of a domain's error (lib/domain/errors.ts): its code, and
+ * `Retry-After` for a rate limit.
+ */
+export function fromDomainError(error: DomainError): AppError {
+  if (error.kind === "rate_limited" && error.retryAfterSeconds !== undefined) {
+    return new AppError("rate_limited", error.message, undefined, { "Retry-After": String(error.retryAfterSeconds) });
+  }
+  return new AppError(error.kind, error.message);
+}

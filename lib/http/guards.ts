@@ -18,7 +18,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * is neither this server's own (as the request's Host names it) nor the app's
  * configured URL (BETTER_AUTH_URL, with its loopback twin in development), or
  * `Sec-Fetch-Site: cross-site`. Clients that send neither header are judged
- * by their session alone (api.md).
+ * by their session alone (docs/api.md).
  */
 export function assertSameOrigin(req: Request): void {
   if (req.headers.get("sec-fetch-site") === "cross-site") throw forbiddenCrossSite();

@@ -3,12 +3,13 @@ import { createHash } from "node:crypto";
 import { databaseFailure } from "@/lib/db/availability";
 import { requestLogger } from "@/lib/log";
 import { currentScope, inScope, type RequestScope } from "@/lib/scope";
-import { AppError } from "./errors";
+import { DomainError } from "@/lib/domain/errors";
+import { AppError, fromDomainError } from "./errors";
 import { accountingHeaders, etagMatches, jsonHeaders } from "./headers";
 import { failedOnDatabase, unavailableResponse } from "./unavailable";
 
 // The route wrapper: every /api handler runs in a request scope, errors map to
-// the api.md shape in one place, and the scope's accounting becomes headers.
+// the docs/api.md shape in one place, and the scope's accounting becomes headers.
 
 type Handler<C> = (req: Request, ctx: C) => Promise<Response>;
 
@@ -32,11 +33,12 @@ export function route<C>(handler: Handler<C>): Handler<C> {
 }
 
 /**
- * The api.md error body for any thrown value: an AppError as it says; a
- * database that could not be reached 503 `unavailable` (with Retry-After);
- * anything else a bare 500.
+ * The docs/api.md error body for any thrown value: an AppError (or a
+ * domain's error) as it says; a database that could not be reached 503
+ * `unavailable` (with Retry-After); anything else a bare 500.
  */
-export function errorResponse(error: unknown): Response {
+export function errorResponse(thrown: unknown): Response {
+  const error = thrown instanceof DomainError ? fromDomainError(thrown) : thrown;
   if (!(error instanceof AppError) && failedOnDatabase(error, currentScope())) {
     // The reason, not the error: during an outage every request logs this line.
     requestLogger().warn({ dbFailure: databaseFailure(error) ?? "earlier in the request" }, "the database is unavailable: 503");
@@ -87,7 +89,7 @@ function respondJson(req: Request, serialize: () => string, options: { status?: 
   return new Response(body, { status, headers: jsonHeaders(etag ?? null) });
 }
 
-/** 405 in the api.md shape, with the methods the path does allow. */
+/** 405 in the docs/api.md shape, with the methods the path does allow. */
 export function methodNotAllowed(allow: string[]): () => Response {
   return () =>
     Response.json(

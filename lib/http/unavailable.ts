@@ -12,7 +12,7 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export const DATABASE_UNAVAILABLE_MESSAGE = "The database cannot be reached right now; nothing was changed. Try again in a few seconds.";
 
-/** The api.md body of a 503 `unavailable`. */
+/** The docs/api.md body of a 503 `unavailable`. */
 export function unavailableBody(message: string): string {
   return JSON.stringify({ error: { code: "unavailable", message } });
 }

@@ -2,8 +2,8 @@ import "server-only";
 import type { Viewer } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { notFound } from "@/lib/http/errors";
-import { limitPerUser } from "@/lib/http/rate-limits";
+import { notFound } from "@/lib/domain/errors";
+import { limitPerUser } from "@/lib/domain/rate-limits";
 import { invalidateAfter } from "@/lib/posts/invalidation";
 
 export interface LikeState {

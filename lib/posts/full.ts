@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { getTagStore } from "@/lib/cache";
 import { leased, singleFlight } from "@/lib/cache/strategies";
 import { Dependencies, forId, type Lease, type TaggedFill, type TaggedRead, type TaggedSpec, type WholeFill, type WholeHit } from "@/lib/cache/tags";
-import { notFound } from "@/lib/http/errors";
+import { notFound } from "@/lib/domain/errors";
 import { dependenciesWanted, noteDependencies } from "@/lib/scope";
 import {
   authorSpec,

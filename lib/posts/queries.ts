@@ -3,7 +3,7 @@ import { getDb, Prisma } from "@/lib/db/client";
 import { POST_COMMENTS_LIMIT } from "./types";
 
 // The read queries of the posts domain. Each function is exactly ONE SQL
-// statement, whatever the number of rows: the statement counts in api.md and
+// statement, whatever the number of rows: the statement counts in docs/api.md and
 // the tests depend on it. Raw SQL where Prisma's relation loading would add a
 // second statement (it loads `include`d relations with a separate query).
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { notFound } from "@/lib/http/errors";
+import { notFound } from "@/lib/domain/errors";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./types";
 
 // Query strings arrive as strings; only plain decimal integers are accepted

@@ -3,7 +3,7 @@ import { getTagStore } from "@/lib/cache";
 import { cachedMany, cachedOne } from "@/lib/cache/strategies";
 import { forId } from "@/lib/cache/tags";
 import { getEnv } from "@/lib/env";
-import { notFound } from "@/lib/http/errors";
+import { notFound } from "@/lib/domain/errors";
 import { memo } from "@/lib/scope";
 import { likesCountSpec, ttl } from "./cache-keys";
 import { toComment, toPage, toPostContent, toPostDetail, toPostRef, toPostSummary } from "./dto";

@@ -1,4 +1,4 @@
-// The API's DTO types (api.md). Plain JSON: they are what the cache stores and
+// The API's DTO types (docs/api.md). Plain JSON: they are what the cache stores and
 // what client components import (with `import type`).
 
 export interface Author {

@@ -2,8 +2,8 @@ import "server-only";
 import type { Viewer } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { AppError, notFound } from "@/lib/http/errors";
-import { limitPerUser } from "@/lib/http/rate-limits";
+import { forbidden, notFound } from "@/lib/domain/errors";
+import { limitPerUser } from "@/lib/domain/rate-limits";
 import { invalidateAfter } from "./invalidation";
 import type { CreatePostInput, UpdatePostInput } from "./schemas";
 import { getPost } from "./service";
@@ -50,5 +50,5 @@ export async function deletePost(viewer: Viewer, id: number): Promise<void> {
 async function assertAuthor(viewer: Viewer, id: number): Promise<void> {
   const post = await getDb().post.findUnique({ where: { id }, select: { authorId: true } });
   if (!post) throw notFound("Post not found");
-  if (post.authorId !== viewer.id) throw new AppError("forbidden", "Only the author can change this post.");
+  if (post.authorId !== viewer.id) throw forbidden("Only the author can change this post.");
 }

@@ -26,7 +26,7 @@ describe("parseRetryAfter", () => {
 });
 
 describe("parseApiError", () => {
-  it("reads the api.md error shape with its details", () => {
+  it("reads the docs/api.md error shape with its details", () => {
     const error = parseApiError(
       400,
       {
@@ -53,7 +53,7 @@ describe("parseApiError", () => {
     expect(error).toMatchObject({ status: 429, code: "rate_limited", retryAfter: 12, details: [] });
   });
 
-  it("falls back on the status when the body is not the api.md shape", () => {
+  it("falls back on the status when the body is not the docs/api.md shape", () => {
     expect(parseApiError(401, null, noHeaders)).toMatchObject({ code: "unauthenticated", message: "The request failed (HTTP 401)." });
     expect(parseApiError(403, "<html>", noHeaders).code).toBe("forbidden");
     expect(parseApiError(502, { error: "Bad gateway" }, noHeaders)).toMatchObject({

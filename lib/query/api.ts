@@ -1,12 +1,12 @@
 // The browser's only way to the server: same-origin JSON calls to the API of
-// api.md. Every failure becomes an ApiError, so components handle one type.
+// docs/api.md. Every failure becomes an ApiError, so components handle one type.
 
 import { CODE_OF_STATUS, type ErrorCode, type ErrorDetail } from "@/lib/http/errors";
 
-/** One entry of an error's `details` (api.md: one per invalid field) — the server's own type. */
+/** One entry of an error's `details` (docs/api.md: one per invalid field) — the server's own type. */
 export type ApiErrorDetail = ErrorDetail;
 
-/** Codes of api.md (the server's own list), plus `network_error` for a request that never got an answer. */
+/** Codes of docs/api.md (the server's own list), plus `network_error` for a request that never got an answer. */
 export type ApiErrorCode = ErrorCode | "network_error" | (string & {});
 
 export class ApiError extends Error {
@@ -54,7 +54,7 @@ function parseDetails(raw: unknown): ApiErrorDetail[] {
 
 /**
  * The ApiError for a non-2xx answer. `body` is the parsed JSON (or anything
- * else, e.g. a proxy's HTML page → null): the api.md shape is used when it is
+ * else, e.g. a proxy's HTML page → null): the docs/api.md shape is used when it is
  * there, else the status decides the code and a generic message is used.
  */
 export function parseApiError(status: number, body: unknown, headers: Pick<Headers, "get">, now?: number): ApiError {

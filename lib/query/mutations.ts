@@ -5,7 +5,7 @@ import { fetchJson } from "./api";
 import { mutationKeys, postKeys } from "./keys";
 import { POST_PAGE_COMMENTS, postQueryOptions } from "./options";
 
-// The writes of api.md as React Query mutations. After every write the
+// The writes of docs/api.md as React Query mutations. After every write the
 // post's queries are invalidated and the server-rendered parts refreshed
 // (router.refresh): counts on `/`, the post page's own HTML.
 

@@ -6,7 +6,7 @@ import { postKeys } from "./keys";
 // queryOptions factories: one place ties a key to its fetcher and its type,
 // so `useQuery`, `setQueryData` and `invalidateQueries` can never disagree.
 
-/** How many comments a PostDetail carries (api.md: "the newest 50"). */
+/** How many comments a PostDetail carries (docs/api.md: "the newest 50"). */
 export const POST_PAGE_COMMENTS = 50;
 
 /** One post with its newest comments and the viewer's `likedByMe` (`GET /api/posts/{id}`). */

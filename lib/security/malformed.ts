@@ -1,6 +1,6 @@
 // Requests Next.js 16.4 itself answers with a 500 (found by
 // test/reliability/fuzz-http.test.ts), refused in proxy.ts with a 4xx before
-// Next gets to them. api.md: "A malformed request never yields a 500."
+// Next gets to them. docs/api.md: "A malformed request never yields a 500."
 //
 // - A path segment that does not percent-decode (`/posts/%zz`,
 //   `/api/posts/%C0%AF/like`): Next's dynamic-route matcher throws a
@@ -38,7 +38,7 @@ const errorHeaders = (contentType: string): Record<string, string> => ({
   "Cache-Control": "no-store",
 });
 
-/** 400 for an un-decodable path: the api.md error body under /api, plain text elsewhere. */
+/** 400 for an un-decodable path: the docs/api.md error body under /api, plain text elsewhere. */
 export function undecodablePathResponse(api: boolean): Response {
   const message = "The URL path is not valid percent-encoding.";
   if (api) {

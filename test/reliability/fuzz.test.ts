@@ -273,7 +273,7 @@ describe("fuzz: the route handlers, in-process", () => {
       }
       for (const [t, n] of Object.entries(allowed)) expectedDelta[t as keyof RowCounts] = (expectedDelta[t as keyof RowCounts] ?? 0) + n;
 
-      // api.md's error shape on our own routes.
+      // docs/api.md's error shape on our own routes.
       const ours = !routing.module.file.includes("/auth/");
       if (ours && status >= 400 && status < 500 && normalized !== "HEAD") {
         let code: unknown;
@@ -282,7 +282,7 @@ describe("fuzz: the route handlers, in-process", () => {
         } catch {
           code = undefined;
         }
-        if (code !== CODE_OF_STATUS[status]) fail(`error body is not api.md's shape for ${status} (code ${JSON.stringify(code)})`);
+        if (code !== CODE_OF_STATUS[status]) fail(`error body is not docs/api.md's shape for ${status} (code ${JSON.stringify(code)})`);
         if (status === 405 && !res.headers.get("allow")) fail("405 without an Allow header");
         if (status === 429 && !res.headers.get("retry-after")) fail("429 without Retry-After");
       }

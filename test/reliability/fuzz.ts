@@ -1,8 +1,8 @@
-// A seeded request fuzzer for the JSON API (api.md): random methods, real and
+// A seeded request fuzzer for the JSON API (docs/api.md): random methods, real and
 // junk paths, query strings, JSON and non-JSON bodies, oversized bodies,
 // invalid UTF-8, long headers, bad cookies, cross-site origins.
 //
-// Every mutation it sends is INVALID in at least one way that api.md says
+// Every mutation it sends is INVALID in at least one way that docs/api.md says
 // must refuse it (cross-site, no session, forged session, not the author,
 // unknown post, bad body...) — recorded in `defects` — except a small,
 // tracked share of fully valid writes (`expect.kind` "valid-*", when the
@@ -526,7 +526,7 @@ function validBody(rng: Rng, route: "post" | "patch" | "comment"): BodyChoice {
 // ---------------------------------------------------------------------------
 // Extra headers: long ones, odd ones (never ones that change what the app
 // considers its own origin — that would make the validity of a request
-// depend on the app's proxy trust settings, not on api.md).
+// depend on the app's proxy trust settings, not on docs/api.md).
 
 function extraHeaders(rng: Rng, isRead: boolean): [string, string][] {
   const out: [string, string][] = [];

@@ -70,7 +70,7 @@ describe("better-auth's limits, shared by instances", () => {
     console.log(`[limits] failed sign-ins allowed from one address in a minute: one instance ${one.allowed}/30, two instances ${two.allowed}/30`);
     expect(one.allowed).toBe(10);
     expect(two.allowed).toBe(10);
-    // The 429s say when to come back, under the header name api.md promises.
+    // The 429s say when to come back, under the header name docs/api.md promises.
     for (const value of two.retryAfter) {
       expect(Number(value)).toBeGreaterThan(0);
       expect(Number(value)).toBeLessThanOrEqual(60);

@@ -4,7 +4,7 @@ import { metricsText } from "@/lib/metrics/app";
 
 export const dynamic = "force-dynamic";
 
-/** Prometheus text exposition (api.md): cache hits/misses per key family, round trips, invalidations, request histograms. Operators only. */
+/** Prometheus text exposition (docs/api.md): cache hits/misses per key family, round trips, invalidations, request histograms. Operators only. */
 export async function GET(req: Request): Promise<Response> {
   try {
     await assertOperator(req, "metrics");

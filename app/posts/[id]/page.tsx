@@ -3,7 +3,7 @@ import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { getViewer, type Viewer } from "@/lib/auth/session";
-import { AppError } from "@/lib/http/errors";
+import { isNotFound } from "@/lib/domain/errors";
 import { pageUnavailable, UNAVAILABLE } from "@/lib/http/unavailable";
 import { inScope } from "@/lib/scope";
 import { parsePostId } from "@/lib/posts/schemas";
@@ -28,7 +28,7 @@ const loadPost = cache(async (rawId: string) => {
   if (id === null) notFound();
   const viewer = await readViewer();
   const post = await inScope(async () => (await getPost(id, { viewerId: viewer?.id })).data).catch((error: unknown): typeof UNAVAILABLE => {
-    if (error instanceof AppError && error.code === "not_found") notFound();
+    if (isNotFound(error)) notFound();
     return pageUnavailable(error);
   });
   return post === UNAVAILABLE ? UNAVAILABLE : { post, viewer };

@@ -3,7 +3,7 @@ import { headers } from "next/headers";
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { getViewer } from "@/lib/auth/session";
-import { AppError } from "@/lib/http/errors";
+import { isNotFound } from "@/lib/domain/errors";
 import { pageUnavailable, UNAVAILABLE } from "@/lib/http/unavailable";
 import { inScope } from "@/lib/scope";
 import { parsePostId } from "@/lib/posts/schemas";
@@ -24,7 +24,7 @@ export default async function EditPostPage({ params }: { params: Params }) {
   if (viewer === UNAVAILABLE) return <Unavailable />;
   if (!viewer) redirect(signInPath(`${postPath(id)}/edit`));
   const post = await inScope(async () => (await getPost(id, { viewerId: viewer.id })).data).catch((error: unknown): typeof UNAVAILABLE => {
-    if (error instanceof AppError && error.code === "not_found") notFound();
+    if (isNotFound(error)) notFound();
     return pageUnavailable(error);
   });
   if (post === UNAVAILABLE) return <Unavailable />;
