@@ -15,6 +15,8 @@ declare module "autocannon" {
     pipelining?: number;
     duration?: number;
     timeout?: number;
+    /** Sent with every request. */
+    headers?: Record<string, string>;
     requests?: AutocannonRequest[];
   }
 

@@ -133,8 +133,11 @@ export function createFastPath(options: FastPathOptions): FastPath {
       }
       scope.deps = new Dependencies();
       buffer(res, (status, body) => {
-        // What may be stored is taken first, with the placeholder still in it.
-        const storable = status === 200 && !res.hasHeader("set-cookie");
+        // What may be stored is taken first, with the placeholder still in it:
+        // a 200 that is the page itself (not its "temporarily unavailable"
+        // stand-in, which Next also sends as 200 before server.ts makes it a
+        // 503), and sets no cookie.
+        const storable = status === 200 && !scope.unavailable && !scope.db.unavailable && !res.hasHeader("set-cookie");
         const text = body.toString(storable ? "utf8" : "latin1");
         if (storable) void store(target, text, storedHeaders(res), scope);
         const nonce = createNonce();
@@ -156,7 +159,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       if (deps.loaded) return;
       if (deps.tokens.size === 0) {
         // Read no data at all (a route-tree prefetch): valid for this build until a flush.
-        if (scope.db.queries > 0) return;
+        if (scope.db.queries > 0 || scope.db.unavailable) return;
         deps.merge(await epochOnly(options.store()));
       }
       if (!deps.storable) return;
