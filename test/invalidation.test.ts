@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as authPOST } from "@/app/api/auth/[...all]/route";
 import { defineScript } from "@/lib/cache/backend";
 import { getEnv } from "@/lib/env";
+import { tags } from "@/lib/posts/cache-keys";
 import type { Page, PostDetail, PostSummary } from "@/lib/posts/types";
 import { call, dbQueries } from "./http";
 import { loadRoutes } from "./routes";
@@ -53,7 +54,7 @@ describe("a renamed author", () => {
     const { rows: others } = await db.query<{ id: number }>(`SELECT id FROM "post" WHERE "authorId" <> $1 ORDER BY id LIMIT 1`, [user!.id]);
     const other = others[0]!.id;
     await db.query(`INSERT INTO "comment" ("postId", "authorId", body) VALUES ($1, $2, 'A comment')`, [other, user!.id]);
-    await routes.invalidate(["posts", `post:${own}`, `post:${other}:comments`]);
+    await routes.invalidate([tags.posts, tags.post(own), tags.comments(other)]);
 
     // Warm everything that shows the name: read each three times (membership, pieces, whole).
     for (let i = 0; i < 3; i++) {
@@ -102,11 +103,11 @@ describe("unknown post ids", () => {
     const { rows: author } = await db.query<{ id: string }>(`SELECT id FROM "user" LIMIT 1`);
     await db.query(`INSERT INTO "post" (id, title, content, "authorId", "updatedAt") VALUES ($1, 'Late', 'Body', $2, now())`, [first, author[0]!.id]);
     try {
-      await routes.invalidate(["posts", `post:${first}`]); // what createPost bumps (lib/posts/invalidation.ts)
+      await routes.invalidate([tags.posts, tags.post(first!)]); // what createPost bumps (lib/posts/invalidation.ts)
       expect((await get(first!)).status).toBe(200);
     } finally {
       await db.query(`DELETE FROM "post" WHERE id = $1`, [first]);
-      await routes.invalidate(["posts", `post:${first}`]);
+      await routes.invalidate([tags.posts, tags.post(first!)]);
     }
   });
 });

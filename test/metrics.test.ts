@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classifyKey, logicalKey, tagFamily } from "@/lib/cache/tags/families";
 import { normalizeMethod, normalizeRoute } from "@/lib/metrics/routes";
 import { TopK } from "@/lib/metrics/top-k";
+import { tags } from "@/lib/posts/cache-keys";
 import { call } from "./http";
 import { loadRoutes } from "./routes";
 
@@ -167,7 +168,7 @@ describe("GET /api/metrics", () => {
 
     // One row's likes bumped: the response is stale, so the same call reads the pieces; one count is reloaded.
     const body = (await cold.json()) as { results: { id: number }[] };
-    await routes.invalidate([`post:${body.results[0]!.id}:likes`]);
+    await routes.invalidate([tags.likes(body.results[0]!.id)]);
     expect((await getPage(query)).status).toBe(200);
     const s4 = await scrape();
     expect([moved(s3, s4, "cache_misses_total", "response"), moved(s3, s4, "cache_stale_total", "response")]).toEqual([1, 1]);
@@ -182,7 +183,7 @@ describe("GET /api/metrics", () => {
   it("counts an invalidation per tag family, and the stale entry it leaves as a miss", async () => {
     expect((await getPost(postId)).status).toBe(200); // warm
     const s0 = await scrape();
-    await routes.invalidate([`post:${postId}:likes`]);
+    await routes.invalidate([tags.likes(postId)]);
     const s1 = await scrape();
     const bumps = (s: Sample[], tagFamily: string) => value(s, "cache_invalidations_total", { tag_family: tagFamily });
     expect(bumps(s1, "post:{id}:likes") - bumps(s0, "post:{id}:likes")).toBe(1);
@@ -254,7 +255,7 @@ describe("GET /api/metrics", () => {
     expect(after.backend).toBe("redis");
     expect(after.families).toEqual(expect.arrayContaining(["post-dto", "response", "user"]));
     expect((after.window.families["response"]?.hits ?? 0) - (before.window.families["response"]?.hits ?? 0)).toBe(1);
-    expect(after.invalidations.topTags.map((t) => t.tag)).toContain(`post:${postId}:likes`);
+    expect(after.invalidations.topTags.map((t) => t.tag)).toContain(tags.likes(postId));
     expect(after.points.length).toBeGreaterThan(0);
     // A look at the store: Redis's memory, and the keys of this run's prefix (the post's entries and tags at least).
     expect(after.store.usedMemoryBytes).toBeGreaterThan(0);
@@ -300,6 +301,8 @@ describe("label values are bounded", () => {
     expect(tagFamily("user:9")).toBe("user:{id}");
     expect(tagFamily("user:bob")).toBe("user:{id}");
     expect(tagFamily("post:7:Evil1")).toBe("post:{id}:{id}");
+    expect(tagFamily("post:{7}:likes")).toBe("post:{id}:likes"); // a hash-tagged id is an id
+    expect(tagFamily("user:{u_9}")).toBe("user:{id}");
   });
 
   it("keeps the most invalidated tags in bounded memory", () => {

@@ -3,7 +3,8 @@ import type http from "node:http";
 import type { Socket } from "node:net";
 import { NEXT_ROUTER_PREFETCH_HEADER, NEXT_ROUTER_SEGMENT_PREFETCH_HEADER, NEXT_ROUTER_STATE_TREE_HEADER, NEXT_URL, RSC_HEADER } from "next/dist/client/components/app-router-headers";
 import { Dependencies, type TagStore } from "@/lib/cache/tags";
-import { pageResponseKey, postResponseKey } from "@/lib/posts/cache-keys";
+import { pageGroup, pageResponseKey, postResponseKey } from "@/lib/posts/cache-keys";
+import { DEFAULT_PAGE_SIZE } from "@/lib/posts/types";
 import { pageQuerySchema, parsePostId } from "@/lib/posts/schemas";
 import type { RequestScope } from "@/lib/scope";
 import { API_CONTENT_SECURITY_POLICY, createNonce, pageContentSecurityPolicy, RENDER_NONCE_HEADER, STATIC_SECURITY_HEADERS } from "@/lib/security/headers";
@@ -201,16 +202,22 @@ function targetOf(req: http.IncomingMessage, buildId: string): Target | undefine
   const variant = pageVariant(req, search);
   if (!variant) return undefined;
   search.delete("_rsc");
+  // The page's hash tag (its slot on a cluster): the list page's, or the post's.
   let page: string;
+  let group: string;
   if (path === "/") {
     const n = search.get("page");
     if ([...search.keys()].some((k) => k !== "page") || (n !== null && !/^[1-9]\d{0,8}$/.test(n))) return undefined;
     page = n === null ? "/" : `/?page=${n}`;
-  } else if (path.startsWith("/posts/") && parsePostId(path.slice("/posts/".length)) !== null && search.size === 0) {
+    group = pageGroup(Number(n ?? 1), DEFAULT_PAGE_SIZE);
+  } else if (path.startsWith("/posts/") && search.size === 0) {
+    const id = parsePostId(path.slice("/posts/".length));
+    if (id === null) return undefined;
     page = path;
+    group = `{${id}}`;
   } else return undefined;
   // Family "view" in the metrics: the per-view cache of pages.
-  return { kind: "page", key: `view:v1:${buildId}:${variant}:${page}`, variant, path: page };
+  return { kind: "page", key: `view:v1:${buildId}:${variant}:${group}${page}`, variant, path: page };
 }
 
 /** Which response of a page the request wants (undefined: one this cache does not keep). */

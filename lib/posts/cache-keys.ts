@@ -2,22 +2,29 @@ import type { TaggedSpec } from "@/lib/cache/tags";
 
 // Every cache key and tag of the posts domain, in one place. `{id}` stands for
 // a post id, or a user id in the user's entry (lib/cache/tags `forId` fills it
-// in; the list page's script does the same in Redis). A DTO's shape version is
-// part of its key (`v2`): a deploy that changes a shape never reads the old
-// one. The first part of a key is its family in the metrics.
+// in, keeping the braces: `likes-count:{7}`; the list page's script does the
+// same in Redis). The braces are a Redis Cluster hash tag: every key and tag
+// of post 7 — its pieces, its whole response and page, its lease — lives in
+// one slot, and the posts spread over the shards (docs/scaling.md). A DTO's
+// shape version is part of its key (`v2`): a deploy that changes a shape
+// never reads the old one. The first part of a key is its family in the
+// metrics.
+
+/** `{7}` for an id; the template `{id}` as it is. */
+const hashed = (id: number | string) => (id === "{id}" ? "{id}" : `{${id}}`);
 
 /** Tags — what a write bumps (the invalidation map: lib/posts/invalidation.ts). */
 export const tags = {
   /** List membership and the total count: create and delete. */
   posts: "posts",
   /** A post's own fields (title, content), and whether it exists: create, edit and delete. */
-  post: (id: number | "{id}") => `post:${id}`,
+  post: (id: number | "{id}") => `post:${hashed(id)}`,
   /** A post's likes: like and unlike. */
-  likes: (id: number | "{id}") => `post:${id}:likes`,
+  likes: (id: number | "{id}") => `post:${hashed(id)}:likes`,
   /** A post's comments: a new comment. */
-  comments: (id: number | "{id}") => `post:${id}:comments`,
+  comments: (id: number | "{id}") => `post:${hashed(id)}:comments`,
   /** A user's name, wherever it is shown (posts, comments, pages): a rename. */
-  user: (id: string) => `user:${id}`,
+  user: (id: string) => `user:${hashed(id)}`,
 } as const;
 
 /**
@@ -49,7 +56,12 @@ export function likedBySpec(userId: string): TaggedSpec {
 
 /** A list page's membership: the ids on it and the total count. */
 export function pageSpec(page: number, pageSize: number): TaggedSpec {
-  return { key: `page:v1:${pageSize}:${page}`, tags: [tags.posts] };
+  return { key: `page:v1:${pageGroup(page, pageSize)}`, tags: [tags.posts] };
+}
+
+/** The hash tag of a list page's keys (its membership, its whole responses, its HTML): one slot per page. */
+export function pageGroup(page: number, pageSize: number): string {
+  return `{${pageSize}:${page}}`;
 }
 
 /** The number of posts: every list page's `count`, one entry for all pages (a cold page needs no COUNT(*)). */
@@ -62,12 +74,12 @@ export const postsCountSpec: TaggedSpec = { key: "posts-count", tags: [tags.post
  * authors.
  */
 export function pageResponseKey(basePath: string, page: number, pageSize: number): string {
-  return `response:v2:list:${pageSize}:${page}:${basePath}`;
+  return `response:v2:list:${pageGroup(page, pageSize)}:${basePath}`;
 }
 
 /** A post's whole response for anonymous readers (its JSON), stored with the tags it was built from. */
 export function postResponseKey(id: number): string {
-  return `response:v2:post:${id}`;
+  return `response:v2:post:${hashed(id)}`;
 }
 
 /**

@@ -313,10 +313,10 @@ export async function fullPost(id: number, viewerId: string | undefined): Promis
     // fill. A hot post (its whole response was there, now stale) is stored
     // whole again by the same write-back.
     const rebuildWhole = result.wholeState === "stale";
-    view = await singleFlight(`post:${id}`, reads.flatMap((r) => r.stamp), () =>
+    view = await singleFlight(`post:{${id}}`, reads.flatMap((r) => r.stamp), () =>
       leased(
         store,
-        `post:${id}`,
+        `post:{${id}}`,
         async () => {
           const again = await store.read<unknown>(concrete);
           return again.every((r) => r.hit) ? viewOf(again) : undefined;

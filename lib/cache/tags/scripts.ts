@@ -89,7 +89,8 @@ return out`,
 /**
  * Reads an index entry (e.g. a page of post ids), its tags, and — in the same
  * call — every key derived from the ids it lists (`{id}` in a template stands
- * for each id of the index entry's `v.ids`), with their tags' tokens.
+ * for `{<id>}`, braces kept, for each id of the index entry's `v.ids`), with
+ * their tags' tokens.
  * Optionally tries a whole entry first. One round trip for a whole page.
  * KEYS: [the whole entry (when ARGV[3] ≠ "0")], the index entry, its tags.
  * ARGV: fresh token, grace ms, whole mode, number of entry templates, the
@@ -116,7 +117,7 @@ if not entry then return out end
 local ok, decoded = pcall(cjson.decode, entry)
 if not ok or type(decoded) ~= 'table' or type(decoded.v) ~= 'table' or type(decoded.v.ids) ~= 'table' then return out end
 for _, id in ipairs(decoded.v.ids) do
-  local s = string.format('%d', id)
+  local s = string.format('{%d}', id)
   local keys = {}
   for i = 5, 4 + e do keys[#keys + 1] = (string.gsub(ARGV[i], '{id}', s)) end
   local values = redis.call('MGET', unpack(keys))
@@ -150,7 +151,7 @@ return out`,
     if (!Array.isArray(ids)) return out;
     const templates = args.slice(4);
     for (const id of ids) {
-      const s = String(Math.trunc(Number(id)));
+      const s = `{${Math.trunc(Number(id))}}`;
       templates.forEach((template, i) => {
         const key = template.replaceAll("{id}", s);
         out.push(i < e ? (store.get(key) ?? null) : tagOf(store, key, fresh, grace));

@@ -111,16 +111,16 @@ describe.each(backends)("tags on %s", (_name, make) => {
       { spec: index, value: { ids }, stamp: miss!.stamp, ttl: 60 },
       ...pieces.map((p, i) => ({ spec: p, value: `${p.key}!`, stamp: pieceReads[i]!.stamp, ttl: 60 })),
     ]);
-    await store.invalidate(["count:3"]);
+    await store.invalidate(["count:{3}"]);
     await runInScope(async () => {
       const { index: read, rows } = await store.readIndexed<{ ids: number[] }>(index, derived);
       expect(currentScope()!.cache.roundTrips).toBe(1);
       expect(read).toMatchObject({ hit: true, value: { ids } });
       expect(rows.map((r) => r.id)).toEqual(ids);
       expect(rows.map((r) => r.entries.map((e) => (e.hit ? e.value : "miss")))).toEqual([
-        ["item:7!", "count:7!"],
-        ["item:3!", "miss"],
-        ["item:11!", "count:11!"],
+        ["item:{7}!", "count:{7}!"],
+        ["item:{3}!", "miss"],
+        ["item:{11}!", "count:{11}!"],
       ]);
     });
   });
@@ -160,7 +160,7 @@ describe.each(backends)("tags on %s", (_name, make) => {
         expect((await f.read()).whole).toEqual({ body: '{"v":1}', meta: { e: '"7"' } });
         expect(currentScope()!.cache).toMatchObject({ roundTrips: 1, keysRead: 1, hits: 1, misses: 0 });
       });
-      for (const tag of [`wcount:${f.n}:9`, `witem:${f.n}:5`, `wlist:${f.n}`, "epoch"]) {
+      for (const tag of [`wcount:${f.n}:{9}`, `witem:${f.n}:{5}`, `wlist:${f.n}`, "epoch"]) {
         await store.invalidate([tag]);
         expect([tag, (await f.read()).whole]).toEqual([tag, undefined]);
         if (tag === `wlist:${f.n}`) {
@@ -177,7 +177,7 @@ describe.each(backends)("tags on %s", (_name, make) => {
     it("when stale, the same call answers with the index and its rows, and counts the whole entry as found", async () => {
       const f = await fixture();
       await f.fillWhole('{"v":2}');
-      await store.invalidate([`wcount:${f.n}:5`]);
+      await store.invalidate([`wcount:${f.n}:{5}`]);
       await runInScope(async () => {
         const read = await f.read();
         expect(currentScope()!.cache.roundTrips).toBe(1);
@@ -196,11 +196,11 @@ describe.each(backends)("tags on %s", (_name, make) => {
       const f = await fixture();
       await f.fillWhole("{}"); // written: the baseline
       expect((await f.read()).whole).toBeDefined();
-      await store.invalidate([`witem:${f.n}:9`]);
+      await store.invalidate([`witem:${f.n}:{9}`]);
       const r = await f.read();
       if (r.whole) throw new Error("a stale whole entry was served");
       const item9 = forId(f.derived[0]!, 9);
-      await store.invalidate([`witem:${f.n}:9`]); // a write lands between the read and the fill
+      await store.invalidate([`witem:${f.n}:{9}`]); // a write lands between the read and the fill
       await store.fill([], [{ key: f.whole, body: '{"refused":1}', meta: { e: '"x"' }, deps: depsOf([r.rows[1]!.entries[0]!]), ttl: 60 }]);
       const [stored] = await cache.backend.mget([store.entryKey(f.whole)]);
       expect(stored).not.toContain("refused"); // the old (stale) entry is still there, not overwritten
@@ -209,7 +209,7 @@ describe.each(backends)("tags on %s", (_name, make) => {
       // Two reads of one tag with two tokens: the response mixes before and after a write. Nothing is written.
       await cache.backend.del([store.entryKey(f.whole)]);
       const [before] = await store.read([item9]);
-      await store.invalidate([`witem:${f.n}:9`]);
+      await store.invalidate([`witem:${f.n}:{9}`]);
       const [after] = await store.read([item9]);
       await store.fill([], [{ key: f.whole, body: "{}", meta: { e: '"y"' }, deps: depsOf([before!, after!]), ttl: 60 }]);
       expect(await cache.backend.mget([store.entryKey(f.whole)])).toEqual([undefined]);
@@ -219,7 +219,7 @@ describe.each(backends)("tags on %s", (_name, make) => {
       const f = await fixture();
       await f.fillWhole('{"v":3}');
       expect((await f.read()).whole).toBeDefined();
-      await cache.backend.del([store.tagKey(`wcount:${f.n}:9`)]); // evicted
+      await cache.backend.del([store.tagKey(`wcount:${f.n}:{9}`)]); // evicted
       expect((await f.read()).whole).toBeUndefined();
     });
   });
@@ -253,7 +253,7 @@ describe.each(backends)("tags on %s", (_name, make) => {
       const a = runInScope(() => cachedMany(store, [1, 2, 3], specOf, load, 60));
       for (let i = 0; i < 100 && loads.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
       expect(loads).toEqual([[1, 2]]);
-      await store.invalidate(["j:3"]); // a write: now B misses 1, 2 AND 3
+      await store.invalidate(["j:{3}"]); // a write: now B misses 1, 2 AND 3
       const b = cachedMany(store, [1, 2, 3], specOf, load, 60);
       release();
       expect(await b).toEqual([100, 200, 300]); // joining A's load would have left 3 out (shown as 0)

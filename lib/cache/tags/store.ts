@@ -271,7 +271,7 @@ export class TagStore {
         const read = decodeTagged<unknown>(
           values[base + e] ?? undefined,
           d.tags.map((tag) => tokens.get(tag) ?? unreachable),
-          d.tags.map((tag) => this.tagKey(tag.replaceAll("{id}", String(id)))),
+          d.tags.map((tag) => this.tagKey(tag.replaceAll("{id}", `{${id}}`))),
         );
         counted.push([d.key, read]);
         return read;

@@ -71,9 +71,13 @@ export function isKnownStamp(stamp: readonly string[]): boolean {
   return !stamp.some((token) => token.startsWith(UNKNOWN_TOKEN_PREFIX));
 }
 
-/** The concrete spec of a template spec (`{id}` in key and tags) for one id. */
+/**
+ * The concrete spec of a template spec (`{id}` in key and tags) for one id:
+ * `{id}` becomes `{7}`, braces kept — a Redis Cluster hash tag, so every key
+ * and tag of one id shares a slot (lib/cache/README.md, "Cluster").
+ */
 export function forId(spec: TaggedSpec, id: number | string): TaggedSpec {
-  const s = String(id);
+  const s = `{${id}}`;
   return { key: spec.key.replaceAll("{id}", s), tags: spec.tags.map((t) => t.replaceAll("{id}", s)) };
 }
 
